@@ -1,0 +1,29 @@
+# Watchword: the first two commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): host/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e 'host[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/watchword demo --out demo-out
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check host tests
+	$(VENV)/bin/ruff format --check host tests
+	$(VENV)/bin/mypy host/watchword
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache
