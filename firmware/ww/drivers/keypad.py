@@ -1,0 +1,108 @@
+"""Drivers layer: 4x4 matrix keypad, scanned and debounced in software.
+
+The board layer hands over ready pins: rows as outputs idling high, columns as inputs
+with pull-ups. scan() drives one row low at a time and reads the columns (0 = pressed).
+A key is reported once, after it has been down for debounce_ms. While it is held, and
+until every key has been up for debounce_ms, nothing else is reported: there is no
+auto-repeat, and a second key pressed while one is held is ignored.
+"""
+
+import time
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+TICKS_PERIOD = const(0x40000000)  # the ticks period of MicroPython's bare-metal ports
+_HALF = const(0x20000000)
+
+_IDLE = const(0)  # no key down
+_PENDING = const(1)  # a key went down; waiting for it to stay down
+_HELD = const(2)  # reported; waiting for every key to be up
+
+
+def ticks_diff(a, b):
+    """a - b in ms, across the ticks wrap; time.ticks_diff when the port has it."""
+    f = getattr(time, "ticks_diff", None)
+    if f is not None:
+        return f(a, b)
+    return ((a - b + _HALF) & (TICKS_PERIOD - 1)) - _HALF
+
+
+class Keypad:
+    """Matrix keypad: call scan(time.ticks_ms()) every few ms; it returns a key or None."""
+
+    def __init__(self, rows, cols, keys="123A456B789C*0#D", debounce_ms=20):
+        if len(keys) != len(rows) * len(cols):
+            raise ValueError("keys must name every row x column crossing")
+        self.rows = rows
+        self.cols = cols
+        self.keys = keys
+        self.debounce_ms = debounce_ms
+        self._state = _IDLE
+        self._key = -1  # index of the pending or held key
+        self._since = 0  # when the key went down, or when every key was first seen up
+        self._up = False  # held state: every key has been seen up since _since
+        for r in rows:
+            r.value(1)
+
+    def pressed(self):
+        """Index (row * columns + column) of the first key down in scan order, or -1."""
+        found = -1
+        n = len(self.cols)
+        for i in range(len(self.rows)):
+            r = self.rows[i]
+            r.value(0)
+            for j in range(n):
+                if not self.cols[j].value():
+                    found = i * n + j
+                    break
+            r.value(1)
+            if found >= 0:
+                break
+        return found
+
+    def is_down(self, index):
+        """Whether the key at index reads down right now."""
+        n = len(self.cols)
+        r = self.rows[index // n]
+        r.value(0)
+        down = not self.cols[index % n].value()
+        r.value(1)
+        return down
+
+    def scan(self, now_ms):
+        """One scan. Returns the key's character once per press, else None."""
+        st = self._state
+        if st == _HELD:
+            if self.pressed() >= 0:
+                self._up = False
+            elif not self._up:
+                self._up = True
+                self._since = now_ms
+            if self._up and ticks_diff(now_ms, self._since) >= self.debounce_ms:
+                self._state = _IDLE
+            return None
+        if st == _PENDING:
+            if self.is_down(self._key):
+                if ticks_diff(now_ms, self._since) >= self.debounce_ms:
+                    self._state = _HELD
+                    self._up = False
+                    return self.keys[self._key]
+                return None
+            self._state = _IDLE  # it bounced: start again from what is down now
+        k = self.pressed()
+        if k < 0:
+            return None
+        self._key = k
+        self._since = now_ms
+        self._state = _PENDING
+        if self.debounce_ms <= 0:
+            self._state = _HELD
+            self._up = False
+            return self.keys[k]
+        return None
