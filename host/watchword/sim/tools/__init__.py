@@ -1,0 +1,1 @@
+"""Developer tools that regenerate data files of the emulated board from the real MicroPython."""
