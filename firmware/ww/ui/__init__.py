@@ -1,0 +1,1 @@
+"""The token's user interface layer: screen drawing and the big font for codes."""

@@ -1,0 +1,147 @@
+"""Screens: one drawing function per screen of the token, on a 128x64 framebuf.
+
+The app (ww.app) decides which screen shows and with what; these functions only draw.
+Small text uses framebuf's 8x8 font (16 characters a line); codes use ww.ui.bigfont.
+"""
+
+from ww.ui import bigfont
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+W = const(128)
+H = const(64)
+LINE = const(8)
+COLS = const(16)  # 8x8 characters on one line
+
+
+def _clear(fb, title):
+    fb.fill(0)
+    fb.text(title[:COLS], 0, 0, 1)
+    fb.hline(0, 10, W, 1)
+
+
+def _center(fb, text, y):
+    text = text[:COLS]
+    fb.text(text, (W - len(text) * LINE) // 2, y, 1)
+
+
+def _lines(fb, lines, y):
+    for line in lines:
+        _center(fb, line, y)
+        y += 10
+
+
+def group(code):
+    """Split a code into groups for reading: '12345678' -> ['1234 5678']; long codes get two rows."""
+    n = len(code)
+    if n <= 5:
+        return [code]
+    half = n // 2
+    if n <= 8:
+        return [code[:half] + " " + code[half:]]
+    return [code[:half], code[half:]]
+
+
+def _big(fb, code, y):
+    """Draw a code in big digits, grouped and centred; returns the y below it."""
+    for row in group(code):
+        w = bigfont.text_width(row)
+        bigfont.draw(fb, row, (W - w) // 2, y, 1)
+        y += bigfont.HEIGHT + 2
+    return y
+
+
+def _entry(fb, text, y):
+    """Typed digits: big when they fit, else wrapped small text showing the tail."""
+    if len(text) <= 8:
+        _big(fb, text + "-" if len(text) < 8 else text, y)
+    else:
+        tail = text[-(COLS * 2) :]
+        _center(fb, tail[:COLS], y + 2)
+        _center(fb, tail[COLS:], y + 12)
+
+
+def suite_lines(suite):
+    """An OCRA suite in two lines of 16 at most: 'HOTP-SHA1-6' and 'C-QN08', say."""
+    parts = suite.split(":")
+    if parts[0].startswith("OCRA-"):
+        parts = parts[1:]
+    first = parts[0][:COLS]
+    second = ":".join(parts[1:])[:COLS]
+    return (first, second)
+
+
+def _footer(fb, text):
+    _center(fb, text, H - LINE)
+
+
+def set_pin(fb, repeat, typed, note):
+    _clear(fb, "Repeat new PIN" if repeat else "Set a new PIN")
+    _center(fb, "*" * typed if typed else "4-8 digits", 24)
+    _footer(fb, note or "#=OK  *=delete")
+
+
+def idle(fb, name, count):
+    _clear(fb, name)
+    if count:
+        _center(fb, "%d credential%s" % (count, "" if count == 1 else "s"), 24)
+        _footer(fb, "# to start")
+    else:
+        _lines(fb, ("No credentials", "enroll from a", "computer"), 18)
+
+
+def pick(fb, names, index):
+    _clear(fb, "Credential %d/%d" % (index + 1, len(names)))
+    top = min(max(0, index - 1), max(0, len(names) - 4))
+    for row, name in enumerate(names[top : top + 4]):
+        marker = ">" if top + row == index else " "
+        fb.text(marker + name[: COLS - 1], 0, 14 + row * 10, 1)
+    # the list fills the screen; the keys are A=up, B=down, #=pick, *=back
+
+
+def challenge(fb, name, typed, note):
+    _clear(fb, name)
+    _center(fb, "Challenge", 13)
+    _entry(fb, typed, 24)
+    _footer(fb, note or "#=OK  *=delete")
+
+
+def pin(fb, title, detail, typed, attempts_left, note):
+    _clear(fb, title)
+    if detail:
+        _center(fb, detail, 14)
+    _center(fb, "PIN " + ("*" * typed if typed else "____"), 28)
+    if note:
+        _center(fb, note, 42)
+    if attempts_left is not None:
+        _footer(fb, "%d tries left" % attempts_left)
+    else:
+        _footer(fb, "#=OK  *=cancel")
+
+
+def response(fb, name, code, left_fraction):
+    _clear(fb, name)
+    _big(fb, code, 16 if len(code) <= 8 else 13)
+    bar = int((W - 4) * left_fraction)
+    fb.rect(0, H - 5, W, 5, 1)
+    fb.fill_rect(2, H - 3, bar, 1, 1)
+
+
+def confirm(fb, title, lines):
+    _clear(fb, title)
+    y = 14
+    for line in lines:
+        fb.text(line[:COLS], 0, y, 1)
+        y += 10
+    _footer(fb, "#=yes  *=no")
+
+
+def message(fb, title, lines):
+    _clear(fb, title)
+    _lines(fb, lines, 20)

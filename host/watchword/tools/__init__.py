@@ -1,0 +1,1 @@
+"""Developer tools that regenerate data files committed to the repository."""
