@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): host/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e 'host[dev]'
+	$(PY) -m pip install --quiet -e 'host[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,9 +21,9 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check host tests
+	$(VENV)/bin/ruff check host tests firmware
 	$(VENV)/bin/ruff format --check host tests
-	$(VENV)/bin/mypy host/watchword
+	$(VENV)/bin/mypy --config-file host/pyproject.toml host/watchword
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -78,7 +78,8 @@ def _check_name(name, what="A credential name"):
     if not ok:
         raise VaultError(
             "bad_name",
-            f"{what} is 1 to {NAME_MAX} printable ASCII characters without / or \\: choose another.",
+            f"{what} is 1 to {NAME_MAX} printable ASCII characters without / or \\: "
+            "choose another.",
         )
 
 
@@ -126,7 +127,8 @@ class Vault:
         if v > FORMAT:
             raise VaultError(
                 "newer_format",
-                f"{fname} is in format {v} but this firmware reads format {FORMAT}: update the firmware.",
+                f"{fname} is in format {v} but this firmware reads format {FORMAT}: "
+                "update the firmware.",
             )
         return d
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from ww.drivers import keypad as kp_mod
 from ww.drivers.keypad import TICKS_PERIOD, Keypad, ticks_diff
 

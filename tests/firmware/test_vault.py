@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from ww import store
 from ww import vault as vault_mod
 from ww.vault import Credential, Vault, VaultError

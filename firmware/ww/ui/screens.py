@@ -38,7 +38,7 @@ def _lines(fb, lines, y):
 
 
 def group(code):
-    """Split a code into groups for reading: '12345678' -> ['1234 5678']; long codes get two rows."""
+    """Group a code for reading: '12345678' -> ['1234 5678']; long codes take two rows."""
     n = len(code)
     if n <= 5:
         return [code]

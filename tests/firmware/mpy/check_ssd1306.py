@@ -97,7 +97,7 @@ for vector in (True, False):
     d.show()
     check(tag + "two spots", bus.ram == d.buffer and bus.sent() < 60)
     seed = 1
-    for i in range(100):
+    for _ in range(100):
         seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
         d.fill_rect(seed % 140 - 8, (seed >> 8) % 72 - 8, (seed >> 4) % 40 + 1, 9, seed & 1)
         d.show()

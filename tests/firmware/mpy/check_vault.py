@@ -77,7 +77,7 @@ v.set_pin("2468")
 check("pin right", v.check_pin("2468"))
 check("pin wrong", not v.check_pin("1111") and v.pin_failures() == 1)
 check("pin reset", v.check_pin("2468") and v.attempts_left() == 10)
-for i in range(9):
+for _ in range(9):
     v.check_pin("0000")
 check("nine wrong keep", v.count() == 16 and v.attempts_left() == 1)
 check("tenth wrong", not v.check_pin("0000"))

@@ -1,0 +1,80 @@
+"""Token entry point: polls the keypad and the links, feeds the app, flushes the display.
+
+`run()` is the forever loop a board runs. The emulated board imports this module and
+calls `start()` once and `step()` as its clock moves, so the same code runs everywhere.
+"""
+
+import time
+
+from ww import __version__
+from ww.app import App
+from ww.board import Board, load
+from ww.link import PROTOCOL, Link
+from ww.usb import UsbSerial
+from ww.vault import Vault
+
+DEBUG = True  # release builds set this to False: no debug link
+
+parts = None
+
+
+class Parts:
+    def __init__(self, board, display, keypad, app, link, debug):
+        self.board = board
+        self.display = display
+        self.keypad = keypad
+        self.app = app
+        self.link = link
+        self.debug = debug
+
+
+def start(board_path="board.json", vault_root="vault"):
+    global parts
+    board = Board(load(board_path))
+    display = board.display()
+    now = time.ticks_ms()
+    vault = Vault(vault_root)
+    app = App(vault, display, now)
+    info = {
+        "protocol": PROTOCOL,
+        "firmware": __version__,
+        "board": board.name,
+        "name": vault.name(),
+        "caps": ["ocra"],
+        "debug": DEBUG,
+    }
+    link = Link(UsbSerial(), app, info)
+    debug = None
+    uart = board.debug_uart() if DEBUG else None
+    if uart is not None:
+        from ww.debuglink import DebugLink
+
+        debug = DebugLink(uart, app, display.buffer, display.width, display.height)
+    parts = Parts(board, display, board.keypad(), app, link, debug)
+    step()
+
+
+def step():
+    p = parts
+    now = time.ticks_ms()
+    key = p.keypad.scan(now)
+    if key:
+        p.app.key(key, now)
+    p.link.poll(now)
+    if p.debug:
+        p.debug.poll(now)
+    p.app.tick(now)
+    if p.app.dirty:
+        p.app.dirty = False
+        p.display.show()
+
+
+def run():
+    start()
+    while True:
+        step()
+        time.sleep_ms(5)
+
+
+if __name__ == "__main__":
+    run()

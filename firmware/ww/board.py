@@ -1,0 +1,45 @@
+"""Board layer: builds the buses and drivers from the pin map in `board.json`.
+
+The pin maps live in hardware/boards/*.json; flashing copies the board's map to the token
+as `board.json`. This is the only firmware module that imports `machine`.
+"""
+
+import json
+
+from machine import I2C, UART, Pin
+
+from ww.drivers.keypad import Keypad
+from ww.drivers.ssd1306 import SSD1306
+
+
+def load(path="board.json"):
+    """Read the pin map; a missing or broken file is a wiring error worth stopping for."""
+    with open(path) as f:
+        return json.load(f)
+
+
+class Board:
+    """The token's peripherals, made from one pin map."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.name = spec.get("board", "unknown")
+
+    def display(self):
+        d = self.spec["display"]
+        i2c = I2C(d["i2c"], sda=Pin(d["sda"]), scl=Pin(d["scl"]), freq=d.get("freq", 400000))
+        return SSD1306(i2c, d.get("width", 128), d.get("height", 64), d.get("addr", 0x3C))
+
+    def keypad(self):
+        k = self.spec["keypad"]
+        # open drain: a released row floats, so two keys held in one column short nothing
+        rows = [Pin(n, Pin.OPEN_DRAIN, value=1) for n in k["rows"]]
+        cols = [Pin(n, Pin.IN, Pin.PULL_UP) for n in k["cols"]]
+        return Keypad(rows, cols, k.get("keys", "123A456B789C*0#D"))
+
+    def debug_uart(self):
+        """The debug link's UART (debug builds only), or None when the map has none."""
+        d = self.spec.get("debug")
+        if not d:
+            return None
+        return UART(d["uart"], baudrate=d.get("baud", 115200), tx=Pin(d["tx"]), rx=Pin(d["rx"]))

@@ -1,0 +1,47 @@
+"""Debug link (debug builds only): a channel of its own that presses keys and reads the screen.
+
+On a real board it runs on a second UART (or USB CDC interface) so one test suite can drive
+the token. The emulated board answers the same ops from its chip models instead.
+Ops: `debug.press {"keys": "12#"}` and `debug.screen` -> {"width", "height", "fb": base64}.
+"""
+
+from binascii import b2a_base64
+
+from ww import frames
+
+
+class DebugLink:
+    def __init__(self, uart, app, fb, width, height):
+        self.uart = uart
+        self.app = app
+        self.fb = fb  # the display's buffer (bytes in SSD1306 page order)
+        self.size = (width, height)
+        self.reader = frames.LineReader()
+
+    def poll(self, now):
+        if not self.uart.any():
+            return
+        lines = []
+        self.reader.feed(self.uart.read(), lines)
+        for line in lines:
+            self.uart.write(self._answer(line, now))
+
+    def _answer(self, line, now):
+        if isinstance(line, frames.FrameError):
+            return frames.error(None, line.code, line.message)
+        try:
+            req = frames.decode(line)
+        except frames.FrameError as e:
+            return frames.error(frames.request_id(line), e.code, e.message)
+        rid, op = req["id"], req["op"]
+        if op == "debug.press":
+            keys = req.get("keys")
+            if not isinstance(keys, str) or any(k not in "0123456789ABCD*#" for k in keys):
+                return frames.error(rid, "bad_request", "'keys' must use 0-9 A-D * #")
+            for k in keys:
+                self.app.key(k, now)
+            return frames.ok(rid)
+        if op == "debug.screen":
+            data = b2a_base64(self.fb).strip().decode()
+            return frames.ok(rid, {"width": self.size[0], "height": self.size[1], "fb": data})
+        return frames.error(rid, "unknown_op", "unknown debug op '%s'" % op[:32])

@@ -1,0 +1,97 @@
+"""Link framing: newline-delimited JSON, ASCII only, at most 1 KiB a frame.
+
+Shared by the USB link (ww.link) and the debug link (ww.debuglink). A LineReader turns a
+byte stream into frames without ever holding more than one frame; `encode` makes a reply.
+"""
+
+import json
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+MAX_FRAME = const(1024)
+
+
+class FrameError(Exception):
+    """A frame that cannot be a request; `code` goes back to the host as the error code."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class LineReader:
+    """Collects bytes into lines; an over-long line is dropped and reported once."""
+
+    def __init__(self):
+        self._buf = bytearray()
+        self._overflow = False
+
+    def feed(self, data, out):
+        """Append bytes; append each complete line (bytes) or a FrameError to `out`."""
+        for b in data:
+            if b == 10:  # newline ends a frame
+                if self._overflow:
+                    out.append(FrameError("too_long", "frame over 1024 bytes: send shorter frames"))
+                elif self._buf:
+                    out.append(bytes(self._buf))
+                self._buf = bytearray()
+                self._overflow = False
+            elif self._overflow:
+                continue
+            elif len(self._buf) >= MAX_FRAME:
+                self._overflow = True
+                self._buf = bytearray()
+            else:
+                self._buf.append(b)
+
+
+def decode(line):
+    """Parse one line into a request dict with an int `id` and a str `op`, or raise FrameError."""
+    for b in line:
+        if b > 126 or (b < 32 and b not in (9, 13)):
+            raise FrameError("bad_frame", "frames are ASCII JSON: non-ASCII byte received")
+    try:
+        req = json.loads(line)
+    except Exception:
+        raise FrameError("bad_json", "frame is not valid JSON")
+    if not isinstance(req, dict):
+        raise FrameError("bad_request", "a request is a JSON object with 'id' and 'op'")
+    rid = req.get("id")
+    if not isinstance(rid, int) or isinstance(rid, bool):
+        raise FrameError("bad_request", "request 'id' must be an integer")
+    if not isinstance(req.get("op"), str):
+        raise FrameError("bad_request", "request 'op' must be a string")
+    return req
+
+
+def request_id(line):
+    """Best-effort id of a frame that failed to decode, so the error can still be matched."""
+    try:
+        rid = json.loads(line).get("id")
+        if isinstance(rid, int) and not isinstance(rid, bool):
+            return rid
+    except Exception:
+        pass
+    return None
+
+
+def ok(rid, fields=None):
+    reply = {"id": rid, "ok": True}
+    if fields:
+        reply.update(fields)
+    return encode(reply)
+
+
+def error(rid, code, message):
+    return encode({"id": rid, "ok": False, "error": {"code": code, "message": message}})
+
+
+def encode(obj):
+    return json.dumps(obj).encode() + b"\n"

@@ -1,0 +1,51 @@
+"""The device end of the link protocol: JSON lines over USB serial.
+
+Each poll reads what has arrived, answers `hello` and `list` at once, and hands requests
+that need the user to the app, which replies later through its outbox. The link never
+blocks: while a request waits for the user, other frames are answered as they come.
+"""
+
+from ww import frames
+
+PROTOCOL = 1
+USER_OPS = ("enroll", "delete", "respond")
+
+
+class Link:
+    def __init__(self, stream, app, info):
+        self.stream = stream  # read() -> bytes or None; write(bytes)
+        self.app = app
+        self.info = info  # the hello reply's fields
+        self.reader = frames.LineReader()
+
+    def poll(self, now):
+        data = self.stream.read()
+        if data:
+            lines = []
+            self.reader.feed(data, lines)
+            for line in lines:
+                self.stream.write(self._answer(line, now) or b"")
+        while self.app.outbox:
+            self.stream.write(self.app.outbox.pop(0))
+
+    def _answer(self, line, now):
+        if isinstance(line, frames.FrameError):
+            return frames.error(None, line.code, line.message)
+        try:
+            req = frames.decode(line)
+        except frames.FrameError as e:
+            return frames.error(frames.request_id(line), e.code, e.message)
+        rid, op = req["id"], req["op"]
+        if op == "hello":
+            return frames.ok(rid, self.info)
+        if op == "list":
+            return frames.ok(rid, {"credentials": self._credentials()})
+        if op in USER_OPS:
+            self.app.request(rid, op, req, now)
+            return None
+        return frames.error(rid, "unknown_op", "unknown op '%s': see the protocol" % op[:32])
+
+    def _credentials(self):
+        vault = self.app.vault
+        creds = vault.credentials()
+        return [{"name": c.name, "suite": c.suite, "counter": c.counter} for c in creds]

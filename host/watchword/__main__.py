@@ -1,0 +1,5 @@
+"""`python -m watchword` runs the command line."""
+
+from watchword.cli.main import cli
+
+cli()

@@ -1,0 +1,61 @@
+"""What every command shares: the --port and --json options, output, and one-line errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from watchword.link import Client, TokenError
+from watchword.link.ports import pick
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def port_option(
+    help_text: str = "Serial port of the token (default: the one token found).",
+) -> Callable[[F], F]:
+    option: Callable[[F], F] = click.option("--port", default=None, metavar="PORT", help=help_text)
+    return option
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def fails_cleanly(f: F) -> F:
+    """Turn a TokenError or ValueError into one clear line and exit code 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return f(*args, **kwargs)
+        except TokenError as e:
+            fail(e.code, e.message, as_json)
+        except ValueError as e:
+            fail("bad_input", str(e), as_json)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(code: str, message: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": {"code": code, "message": message}}))
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"ok": True, **data}))
+    else:
+        click.echo(text)
+
+
+def connect(port: str | None) -> Client:
+    return Client(pick(port).port)

@@ -1,0 +1,19 @@
+"""Entry point of the `watchword` command: the group that holds every command."""
+
+from __future__ import annotations
+
+import click
+
+from watchword import __version__
+from watchword.cli import debug, demo, sim, token, verify
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="watchword")
+def cli() -> None:
+    """Watchword: an open challenge-response token. Enroll, respond, verify, emulate."""
+
+
+for module in (token, debug, sim, verify, demo):
+    for command in module.COMMANDS:
+        cli.add_command(command)

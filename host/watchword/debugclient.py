@@ -1,0 +1,54 @@
+"""The host end of the debug link: press keys, read the screen, move the token's clock.
+
+A debug build on a board and the emulated board answer the same ops, so one test suite
+drives either. The screen comes back as the SSD1306's 1,024 bytes (8 pages x 128 columns).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from watchword.link.client import Client
+from watchword.sim.screen import read_text
+
+KEYS = set("0123456789ABCD*#")
+
+
+@dataclass(frozen=True)
+class Screen:
+    width: int
+    height: int
+    fb: bytes  # SSD1306 page layout: byte i is column i % width of page i // width
+
+    def text(self) -> list[str]:
+        return read_text(self.fb, self.width, self.height)
+
+
+class DebugClient:
+    def __init__(self, port: str) -> None:
+        self.link = Client(port, timeout=10.0)
+
+    def close(self) -> None:
+        self.link.close()
+
+    def __enter__(self) -> DebugClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def press(self, keys: str) -> None:
+        keys = keys.upper()
+        bad = set(keys) - KEYS
+        if bad:
+            raise ValueError(f"not a keypad key: {''.join(sorted(bad))}: use 0-9 A-D * #")
+        self.link.call("debug.press", keys=keys)
+
+    def screen(self) -> Screen:
+        reply = self.link.call("debug.screen")
+        return Screen(int(reply["width"]), int(reply["height"]), base64.b64decode(reply["fb"]))
+
+    def advance(self, ms: int) -> None:
+        """Move the token's clock forward (emulated board only)."""
+        self.link.call("debug.advance", ms=ms)
