@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv system-packages
 
 venv: $(STAMP)
 
@@ -17,8 +17,12 @@ $(STAMP): host/pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/watchword demo --out demo-out
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest -q tests
+
+# PostgreSQL and Chromium from Debian, for the verifier's store and browser tests.
+system-packages:
+	@bash .ci/system-packages
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check host tests firmware
