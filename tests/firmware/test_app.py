@@ -1,0 +1,213 @@
+"""The app state machine, fed plain events under CPython; screens are read from its pixels."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from watchword.sim.screen import read_text
+from watchword.sim.shims import framebuf
+from ww import app as app_mod
+from ww.app import App
+from ww.checkcode import check_code
+from ww.oath import ocra
+from ww.vault import Vault
+
+sys.modules.setdefault("framebuf", framebuf)  # the firmware's UI imports it, as on a board
+
+SECRET = bytes.fromhex("3132333435363738393031323334353637383930")
+SUITE = "OCRA-1:HOTP-SHA1-6:QN08"
+PIN = "2580"
+
+
+class Screen(framebuf.FrameBuffer):
+    def __init__(self) -> None:
+        self.buffer = bytearray(1024)
+        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
+
+    def text_lines(self) -> list[str]:
+        return read_text(bytes(self.buffer))
+
+
+class Rig:
+    """An app with a real vault in a temp folder and a clock the test moves."""
+
+    def __init__(self, root: Path) -> None:
+        self.now = 0
+        self.fb = Screen()
+        self.vault = Vault(str(root))
+        self.app = App(self.vault, self.fb, self.now)
+
+    def keys(self, keys: str) -> list[str]:
+        for k in keys:
+            self.now += 100
+            self.app.key(k, self.now)
+        return self.fb.text_lines()
+
+    def tick(self, ms: int) -> list[str]:
+        self.now += ms
+        self.app.tick(self.now)
+        return self.fb.text_lines()
+
+    def request(self, rid: int, op: str, **fields: object) -> None:
+        self.app.request(rid, op, {"id": rid, "op": op, **fields}, self.now)
+
+    def enroll(self, name: str, suite: str = SUITE) -> None:
+        """Enroll through the link request and confirm with # on the keypad, as a user does."""
+        self.request(1000, "enroll", name=name, suite=suite, secret=SECRET.hex(), counter=0)
+        self.keys("#*")
+        assert self.replies() == [{"id": 1000, "ok": True}]
+
+    def replies(self) -> list[dict[str, object]]:
+        out = [json.loads(frame) for frame in self.app.outbox]
+        self.app.outbox.clear()
+        return out
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Rig:
+    return Rig(tmp_path)
+
+
+@pytest.fixture
+def ready(rig: Rig) -> Rig:
+    rig.keys(PIN + "#" + PIN + "#*")
+    rig.enroll("bank")
+    return rig
+
+
+def test_first_boot_sets_a_pin_typed_twice(rig: Rig) -> None:
+    assert "Set a new PIN" in rig.fb.text_lines()
+    assert "Repeat new PIN" in rig.keys(PIN + "#")
+    assert "Your PIN is set" in rig.keys(PIN + "#")
+    assert rig.vault.has_pin() and rig.vault.check_pin(PIN)
+
+
+def test_pin_entry_is_masked(rig: Rig) -> None:
+    screen = rig.keys("258")
+    assert "***" in screen and not any("258" in line for line in screen)
+
+
+def test_offline_challenge_shows_the_rfc_response(ready: Rig) -> None:
+    ready.keys("#")
+    ready.keys("00000000#")
+    screen = ready.keys(PIN + "#")
+    assert "237 653" in screen  # RFC 6287 C.1, QN08 "00000000"
+
+
+def test_response_clears_after_60_seconds(ready: Rig) -> None:
+    ready.keys("#00000000#" + PIN + "#")
+    assert "237 653" in ready.tick(59_000)
+    assert "1 credential" in ready.tick(1_500)
+
+
+def test_wrong_pin_counts_down_and_wipes_at_ten(ready: Rig) -> None:
+    ready.keys("#00000000#")
+    for left in range(9, 0, -1):
+        screen = ready.keys("1111#")
+        assert "Wrong PIN" in screen and f"{left} tries left" in screen
+    assert "Vault wiped" in ready.keys("1111#")
+    assert ready.vault.count() == 0 and not ready.vault.has_pin()
+
+
+def test_failure_counter_is_written_before_the_pin_is_compared(
+    ready: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = []
+
+    def compare(a: object, b: object) -> bool:
+        seen.append(Vault(ready.vault.root).pin_failures())  # what is on flash right now
+        return False
+
+    monkeypatch.setattr("ww.oath.ct.equal", compare)
+    ready.keys("#00000000#1111#")
+    assert seen and seen[0] == 1
+
+
+def test_enroll_request_shows_check_code_and_waits_for_hash(ready: Rig) -> None:
+    ready.request(7, "enroll", name="vpn", suite=SUITE, secret=SECRET.hex(), counter=0)
+    screen = ready.fb.text_lines()
+    assert "Enroll?" in screen and "Check " + check_code("vpn", SUITE, SECRET, 0) in screen
+    assert ready.replies() == [] and ready.vault.count() == 1
+    ready.keys("#")
+    assert ready.replies() == [{"id": 7, "ok": True}]
+    assert [c.name for c in ready.vault.credentials()] == ["bank", "vpn"]
+
+
+def test_refused_enroll_writes_nothing(ready: Rig) -> None:
+    ready.request(8, "enroll", name="vpn", suite=SUITE, secret=SECRET.hex(), counter=0)
+    ready.keys("*")
+    assert ready.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+    assert ready.vault.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields, code",
+    [
+        ({"name": "x", "suite": "OCRA-1:HOTP-MD5-6:QN08", "secret": SECRET.hex()}, "bad_suite"),
+        ({"name": "x", "suite": SUITE, "secret": "abc"}, "bad_request"),
+        ({"name": "", "suite": SUITE, "secret": SECRET.hex()}, "bad_request"),
+        ({"name": "bank", "suite": SUITE, "secret": SECRET.hex()}, "exists"),
+        ({"name": "x", "suite": SUITE, "secret": SECRET.hex(), "counter": -1}, "bad_request"),
+    ],
+)
+def test_bad_enroll_requests_are_refused_at_once(
+    ready: Rig, fields: dict[str, object], code: str
+) -> None:
+    ready.request(9, "enroll", **fields)
+    [reply] = ready.replies()
+    assert reply["ok"] is False and reply["error"]["code"] == code  # type: ignore[index]
+    assert SECRET.hex() not in json.dumps(reply)
+    assert "1 credential" in ready.fb.text_lines()
+
+
+def test_respond_request_replies_with_the_response_not_on_screen(ready: Rig) -> None:
+    ready.request(3, "respond", name="bank", challenge="00000000")
+    assert "Approve login?" in ready.fb.text_lines()
+    ready.keys(PIN + "#")
+    assert ready.replies() == [{"id": 3, "ok": True, "response": "237653"}]
+    assert not any("237" in line for line in ready.fb.text_lines())
+
+
+def test_second_user_request_is_busy(ready: Rig) -> None:
+    ready.request(3, "respond", name="bank", challenge="00000000")
+    ready.request(4, "delete", name="bank")
+    assert ready.replies() == [
+        {"id": 4, "ok": False, "error": {"code": "busy", "message": ready_busy_message()}}
+    ]
+
+
+def ready_busy_message() -> str:
+    return "token is waiting for the user: retry later"
+
+
+def test_unanswered_request_times_out(ready: Rig) -> None:
+    ready.request(5, "delete", name="bank")
+    ready.tick(app_mod.REQUEST_MS)
+    [reply] = ready.replies()
+    assert reply["error"]["code"] == "timeout"  # type: ignore[index]
+    assert ready.vault.count() == 1
+
+
+def test_counter_advances_before_the_response_is_shown(rig: Rig) -> None:
+    rig.keys(PIN + "#" + PIN + "#*")
+    suite = "OCRA-1:HOTP-SHA256-8:C-QN08"
+    rig.enroll("vpn", suite)
+    rig.keys("#12345678#" + PIN + "#")
+    assert rig.vault.get("vpn").counter == 1
+    shown = "".join(rig.fb.text_lines()[1:]).replace(" ", "")
+    assert shown == ocra.response(ocra.parse(suite), SECRET, "12345678", counter=0)
+
+
+def test_pick_scrolls_with_a_and_b(ready: Rig) -> None:
+    ready.enroll("mail")
+    ready.enroll("vpn")
+    screen = ready.keys("#")
+    assert ">bank" in screen
+    assert ">mail" in ready.keys("B")
+    assert ">bank" in ready.keys("A")
+    assert ">vpn" in ready.keys("A")  # wraps around
+    assert "vpn" in ready.keys("#")[0]
