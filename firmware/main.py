@@ -9,7 +9,8 @@ import time
 from ww import __version__
 from ww.app import App
 from ww.board import Board, load
-from ww.link import PROTOCOL, Link
+from ww.clock import WallClock
+from ww.link import CAPS, PROTOCOL, Link
 from ww.usb import UsbSerial
 from ww.vault import Vault
 
@@ -34,13 +35,13 @@ def start(board_path="board.json", vault_root="vault"):
     display = board.display()
     now = time.ticks_ms()
     vault = Vault(vault_root)
-    app = App(vault, display, now)
+    app = App(vault, display, now, WallClock(board.rtc(), now))
     info = {
         "protocol": PROTOCOL,
         "firmware": __version__,
         "board": board.name,
         "name": vault.name(),
-        "caps": ["ocra"],
+        "caps": CAPS,
         "debug": DEBUG,
     }
     link = Link(UsbSerial(), app, info)

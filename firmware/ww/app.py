@@ -3,11 +3,17 @@
 It never sleeps and never touches hardware. main.py feeds it events and flushes what it
 draws; unit tests drive it the same way with plain events. Link requests that need the
 user (enroll, delete, respond) are held as `pending` while the token keeps serving frames.
+
+A use of a credential is a flow: pick it, answer what its kind asks on the keypad (a
+challenge, transaction fields, the server's proof), then the PIN, then the code.
 """
 
-from ww import frames
+from os import urandom
+
+from ww import credential, frames, requests
 from ww.checkcode import check_code
-from ww.oath import ocra
+from ww.entry import Entry
+from ww.oath import ct
 from ww.ui import screens
 from ww.vault import VaultError
 
@@ -23,48 +29,66 @@ SET_PIN = const(0)
 REPEAT_PIN = const(1)
 IDLE = const(2)
 PICK = const(3)
-CHALLENGE = const(4)
-PIN = const(5)
-RESPONSE = const(6)
-CONFIRM = const(7)
-MESSAGE = const(8)
+ENTRY = const(4)  # typing what the credential asks: challenge, fields, server proof
+SHOW_QC = const(5)  # mutual mode: the token's own challenge, for the login page
+REVIEW = const(6)  # sign mode: the fields, to approve before the PIN
+PIN = const(7)
+RESULT = const(8)
+CONFIRM = const(9)
+MESSAGE = const(10)
 
-RESPONSE_MS = const(60000)  # a shown response clears after this long
+RESULT_MS = const(60000)  # a shown code clears after this long
 MESSAGE_MS = const(2500)
 REQUEST_MS = const(60000)  # a link request waits this long for the user
 PIN_MIN = const(4)
 PIN_MAX = const(8)
-DIGITS = "0123456789"
 
 
 def _diff(a, b):
-    try:
-        from time import ticks_diff
+    from time import ticks_diff
 
-        return ticks_diff(a, b)
-    except ImportError:
-        return a - b
+    return ticks_diff(a, b)
+
+
+class Flow:
+    """One use of a credential: what it is, and what the user has given so far."""
+
+    def __init__(self, cred, suite, mode):
+        self.cred = cred
+        self.suite = suite
+        self.mode = mode
+        self.asks = ()  # (prompt, limit, hex keys) for each keypad entry
+        self.values = []
+        self.question = None
+        self.qc = None  # mutual: the token's challenge
+        self.qs = None  # mutual: the server's challenge
+        self.server_reply = None  # mutual: the server's response to check
+        self.session = None
+        self.details = ()  # what a connected request shows before the PIN
 
 
 class App:
-    def __init__(self, vault, fb, now):
+    def __init__(self, vault, fb, now, clock=None):
         self.vault = vault
         self.fb = fb
+        self.clock = clock
         self.outbox = []  # encoded reply frames for the link
         self.dirty = True
         self.pending = None  # (id, op, request) of a link request waiting for the user
         self.pending_since = 0
-        self.cred = None  # credential being used
-        self.typed = ""
+        self.flow = None
+        self.entry = None
+        self.mutual_qc = None  # (name, qc) handed out by the `challenge` op
         self.first_pin = ""
-        self.challenge = ""
         self.code = ""
+        self.code_step = None
         self.note = ""
         self.index = 0
         self.since = now
         self.after = IDLE
         self.title = ""
         self.lines = ()
+        self._shown_left = -1
         self._go(IDLE if vault.has_pin() else SET_PIN, now)
 
     # ---- events -------------------------------------------------------------------------
@@ -73,117 +97,125 @@ class App:
         s = self.state
         if s == MESSAGE:
             return self._go(self.after, now)
-        if s == RESPONSE:
+        if s == RESULT:
             return self._go(IDLE, now)
-        if s in (SET_PIN, REPEAT_PIN, CHALLENGE, PIN) and self._edit(k, s):
-            return self._draw()
+        if self.entry is not None and self.entry.key(k):
+            self.note = ""
+            return self._draw(now)
         if k == "#":
             self._enter(now)
         elif k == "*":
             self._back(now)
         elif s == PICK and k in "AB":
-            n = len(self.vault.credentials())
+            n = self.vault.count()
             self.index = (self.index + (1 if k == "B" else -1)) % n
-            self._draw()
+            self._draw(now)
 
     def tick(self, now):
         if self.pending and _diff(now, self.pending_since) >= REQUEST_MS:
             self._reply_error("timeout", "no answer on the token within 60 s: retry and confirm")
             self._show_message("Timed out", ("Request dropped",), IDLE, now)
-        elif self.state == RESPONSE:
-            left = RESPONSE_MS - _diff(now, self.since)
+        elif self.state == RESULT:
+            left = RESULT_MS - _diff(now, self.since)
             if left <= 0:
                 self._go(IDLE, now)
             elif left // 1000 != self._shown_left:
+                if self.code_step is not None:
+                    self._refresh_totp(now)
                 self._draw(now)
         elif self.state == MESSAGE and _diff(now, self.since) >= MESSAGE_MS:
             self._go(self.after, now)
+
+    def set_time(self, unix, now):
+        if self.clock is not None:
+            self.clock.set(unix, now)
+
+    def challenge(self, req):
+        """Mutual mode: a fresh challenge from the token for the server to answer."""
+        name = requests.text(req, "name")
+        cred = self.vault.get(name)
+        s = requests.suite(cred.suite)
+        if (cred.meta or {}).get("mode") != credential.MUTUAL:
+            raise requests.RequestError("bad_request", "%s is not a mutual credential" % name)
+        qc = _random_digits(s.q_len) if s.q_format == "N" else _random_hex(s.q_len)
+        self.mutual_qc = (name, qc)
+        return qc
 
     def request(self, rid, op, req, now):
         """A link request that needs the user. Errors are replied at once and change nothing."""
         if self.pending:
             return self._error_now(rid, "busy", "token is waiting for the user: retry later")
-        if self.state not in (IDLE, RESPONSE, MESSAGE):
+        if self.state not in (IDLE, RESULT, MESSAGE):
             return self._error_now(rid, "busy", "token is in use on its keypad: retry later")
         try:
-            lines = self._check_request(op, req)
-        except (VaultError, frames.FrameError) as e:
+            screen = self._check_request(op, req, now)
+        except (VaultError, requests.RequestError) as e:
             return self._error_now(rid, e.code, str(e))
-        except ValueError as e:
-            return self._error_now(rid, "bad_request", str(e))
         self.pending = (rid, op, req)
         self.pending_since = now
         if op == "respond":
-            self.typed = ""
-            self.note = ""
-            self.title = "Approve login?"
-            self.lines = (self.cred.name + " " + self.challenge,)
-            self._go(PIN, now)
+            self._go(REVIEW if self.flow.mode == credential.SIGN else PIN, now)
         else:
-            self.title, self.lines = lines
+            self.title, self.lines = screen
             self._go(CONFIRM, now)
 
     # ---- request checks (nothing written) -----------------------------------------------
 
-    def _check_request(self, op, req):
+    def _check_request(self, op, req, now):
         if not self.vault.has_pin():
             raise VaultError("no_pin", "set a PIN on the token's keypad first")
-        name = _text(req, "name")
+        name = requests.text(req, "name")
         if op == "enroll":
-            suite_text = _text(req, "suite")
-            secret = _secret(req)
-            counter = req.get("counter", 0)
-            if not isinstance(counter, int) or isinstance(counter, bool) or not 0 <= counter:
-                raise ValueError("'counter' must be a whole number >= 0")
-            _supported(_suite(suite_text))
+            suite_text = requests.text(req, "suite")
+            secret = requests.secret(req)
+            counter = requests.counter(req)
+            mode = requests.mode(req, requests.suite(suite_text))
             self.vault.check_new(name)
             code = check_code(name, suite_text, secret, counter)
-            return "Enroll?", (name,) + screens.suite_lines(suite_text) + ("Check " + code,)
+            return "Enroll?", requests.enroll_lines(name, suite_text, mode, code)
         cred = self.vault.get(name)
         if op == "delete":
             return "Delete?", (cred.name, "", "It cannot be", "undone.")
-        # respond
-        suite = _suite(cred.suite)
-        challenge = _text(req, "challenge")
-        try:
-            ocra.check_challenge(suite, challenge)
-        except ValueError as e:
-            raise frames.FrameError("bad_challenge", str(e))
-        self.cred = cred
-        self.challenge = challenge
+        flow = self._flow(cred)
+        s = flow.suite
+        if credential.is_ocra(s):
+            flow.question, flow.details = requests.question(s, req, flow.mode)
+            flow.session = requests.session(s, req)
+            if flow.mode == credential.MUTUAL:
+                qc = self.mutual_qc[1] if self.mutual_qc and self.mutual_qc[0] == name else None
+                if qc is None:
+                    raise requests.RequestError(
+                        "bad_request", "ask the token for its challenge first ('challenge' op)"
+                    )
+                flow.qc, flow.qs = qc, flow.question
+                flow.question = flow.qs + qc  # the client's answer is over QS | QC
+                flow.server_reply = requests.text(req, "server_response")
+                self.mutual_qc = None  # one use per challenge
+        self._need_clock(s, now)
+        self.flow = flow
         return None
+
+    def _need_clock(self, s, now):
+        if credential.needs_clock(s) and self._unix(now) is None:
+            raise requests.RequestError("clock_not_set", "the token's clock is not set: connect")
 
     # ---- keys -----------------------------------------------------------------------------
 
-    def _edit(self, k, s):
-        """Digit entry and backspace; returns True when the key was used for editing."""
-        limit = PIN_MAX
-        if s == CHALLENGE:
-            limit = self.suite.q_len
-        if k in DIGITS or (s == CHALLENGE and self.suite.q_format == "H" and k in "ABCD"):
-            if len(self.typed) < limit:
-                self.typed += k
-                self.note = ""
-            return True
-        if k == "*" and self.typed:
-            self.typed = self.typed[:-1]
-            self.note = ""
-            return True
-        return False
-
     def _enter(self, now):
         s = self.state
+        typed = self.entry.text if self.entry else ""
         if s == SET_PIN:
-            if PIN_MIN <= len(self.typed) <= PIN_MAX:
-                self.first_pin, self.typed = self.typed, ""
+            if PIN_MIN <= len(typed) <= PIN_MAX:
+                self.first_pin = typed
                 return self._go(REPEAT_PIN, now)
             self.note = "PIN: 4-8 digits"
         elif s == REPEAT_PIN:
-            if self.typed == self.first_pin:
-                self.vault.set_pin(self.typed)
-                self.first_pin = self.typed = ""
+            ok = typed == self.first_pin
+            if ok:
+                self.vault.set_pin(typed)
+            self.first_pin = ""
+            if ok:
                 return self._show_message("PIN set", ("Your PIN is set",), IDLE, now)
-            self.first_pin = self.typed = ""
             return self._show_message("PINs differ", ("Try again",), SET_PIN, now)
         elif s == IDLE:
             creds = self.vault.credentials()
@@ -194,66 +226,157 @@ class App:
                 return self._go(PICK, now)
         elif s == PICK:
             return self._start(self.vault.credentials()[self.index], now)
-        elif s == CHALLENGE:
-            try:
-                ocra.check_challenge(self.suite, self.typed)
-            except ValueError:
-                self.note = "Need 4-%d digits" % self.suite.q_len
-                return self._draw()
-            self.challenge, self.typed = self.typed, ""
+        elif s == ENTRY:
+            return self._next_ask(typed, now)
+        elif s == SHOW_QC:
+            return self._ask(now)
+        elif s == REVIEW:
             return self._go(PIN, now)
         elif s == PIN:
-            return self._check_pin(now)
+            return self._check_pin(typed, now)
         elif s == CONFIRM:
             return self._confirm(now)
-        self._draw()
+        self._draw(now)
 
     def _back(self, now):
         s = self.state
-        if s == CONFIRM or (s == PIN and self.pending):
+        if s == CONFIRM or (s in (PIN, REVIEW) and self.pending):
             self._reply_error("refused", "refused on the token")
             return self._show_message("Refused", ("Nothing changed",), IDLE, now)
-        if s in (PICK, CHALLENGE, PIN):
+        if s in (PICK, ENTRY, SHOW_QC, REVIEW, PIN):
             self._go(IDLE, now)
 
-    def _start(self, cred, now):
-        self.cred = cred
-        self.suite = _suite(cred.suite)
-        self.typed = self.note = ""
-        self._go(CHALLENGE, now)
+    # ---- the offline flow ---------------------------------------------------------------
 
-    def _check_pin(self, now):
-        if len(self.typed) < PIN_MIN:
+    def _flow(self, cred):
+        mode = (cred.meta or {}).get("mode", credential.CHALLENGE)
+        return Flow(cred, requests.suite(cred.suite), mode)
+
+    def _start(self, cred, now):
+        flow = self.flow = self._flow(cred)
+        s = flow.suite
+        need = credential.keypad_input(s, flow.mode)
+        if need == "usb":
+            return self._show_message(cred.name, ("Use this one", "over USB"), IDLE, now)
+        if credential.needs_clock(s) and self._unix(now) is None:
+            return self._show_message("Clock not set", ("Connect to a", "computer"), IDLE, now)
+        hex_keys = credential.is_ocra(s) and s.q_format == "H"
+        if need == credential.CHALLENGE:
+            flow.asks = (("Challenge", s.q_len, hex_keys),)
+        elif need == credential.SIGN:
+            flow.asks = (("Account", 20, False), ("Amount", 20, False))
+        elif need == credential.MUTUAL:
+            n = min(s.q_len, 8)
+            flow.qc = _random_hex(n) if hex_keys else _random_digits(n)
+            flow.asks = (("Server code", s.q_len, hex_keys), ("Server reply", s.digits, False))
+            return self._go(SHOW_QC, now)
+        return self._ask(now)
+
+    def _ask(self, now):
+        """The next keypad entry of the flow, or the PIN when all are in."""
+        flow = self.flow
+        if len(flow.values) < len(flow.asks):
+            self.entry = Entry(flow.asks[len(flow.values)][1], flow.asks[len(flow.values)][2])
+            return self._go(ENTRY, now)
+        if flow.mode == credential.SIGN:
+            flow.details = ("Acct " + flow.values[0], "Amount " + flow.values[1])
+            return self._go(REVIEW, now)
+        return self._go(PIN, now)
+
+    def _next_ask(self, typed, now):
+        flow = self.flow
+        prompt = flow.asks[len(flow.values)][0]
+        try:
+            if prompt == "Server reply":
+                if len(typed) != flow.suite.digits:
+                    raise ValueError
+                flow.server_reply = typed
+            elif prompt in ("Challenge", "Server code"):
+                credential.ocra.check_challenge(flow.suite, typed)
+            elif not typed:
+                raise ValueError
+        except ValueError:
+            self.note = _length_note(prompt, flow)
+            return self._draw(now)
+        flow.values.append(typed)
+        if prompt == "Challenge":
+            flow.question = typed
+        elif prompt == "Server code":
+            flow.qs = typed
+            flow.question = typed + flow.qc  # the client's answer is over QS | QC
+        elif prompt == "Amount":
+            flow.question = credential.sign_question(flow.values[0], typed)
+            try:
+                credential.ocra.check_challenge(flow.suite, flow.question)
+            except ValueError:
+                self.note = "Too long"
+                flow.values.pop()
+                return self._draw(now)
+        self._ask(now)
+
+    def _check_pin(self, pin, now):
+        if len(pin) < PIN_MIN:
             self.note = "PIN: 4-8 digits"
-            return self._draw()
-        pin, self.typed = self.typed, ""
+            return self._draw(now)
         if not self.vault.check_pin(pin):
             if not self.vault.has_pin():
                 if self.pending:
                     self._reply_error("wiped", "too many wrong PINs: the token was wiped")
                 return self._show_message("Vault wiped", ("Too many wrong", "PINs"), SET_PIN, now)
             self.note = "Wrong PIN"
-            return self._draw()
-        self.code = self._respond()
+            self.entry = Entry(PIN_MAX)
+            return self._draw(now)
+        flow = self.flow
+        if flow.mode == credential.MUTUAL and not self._server_proven(flow, pin, now):
+            if self.pending:
+                self._reply_error("server_mismatch", "the server's response is wrong: stop")
+            return self._show_message("x NOT VERIFIED", ("Not the server:", "do not go on"), IDLE, now)
+        self.code = self._answer(flow, pin, now)
         if self.pending:
             self._reply_ok({"response": self.code})
             self.code = ""
             return self._show_message("Approved", ("Response sent", "to the computer"), IDLE, now)
-        self._go(RESPONSE, now)
+        self._go(RESULT, now)
 
-    def _respond(self):
-        """Compute the response; a counter is advanced on flash before it is used."""
-        name = self.cred.name
-        suite = _suite(self.cred.suite)
-        counter = self.vault.advance_counter(name) if suite.counter else None
-        return ocra.response(suite, self.vault.secret(name), self.challenge, counter=counter)
+    def _server_proven(self, flow, pin, now):
+        """Mutual mode: the server's response over QC | QS, checked before the token answers."""
+        name = flow.cred.name
+        counter = self.vault.get(name).counter
+        key = self.vault.secret(name)
+        question = flow.qc + flow.qs
+        unix = self._unix(now)
+        expected = credential.answer(flow.suite, key, counter, question, pin, flow.session, unix)
+        return ct.equal(expected, flow.server_reply)
+
+    def _answer(self, flow, pin, now):
+        """The code; a counter is advanced on flash before it is used."""
+        name = flow.cred.name
+        s = flow.suite
+        counter = self.vault.advance_counter(name) if credential.uses_counter(s) else None
+        unix = self._unix(now)
+        self.code_step = unix // s.period if not credential.is_ocra(s) and s.period else None
+        return credential.answer(
+            s, self.vault.secret(name), counter, flow.question, pin, flow.session, unix
+        )
+
+    def _refresh_totp(self, now):
+        s = self.flow.suite
+        unix = self._unix(now)
+        if unix // s.period != self.code_step:
+            self.code_step = unix // s.period
+            self.code = credential.answer(s, self.vault.secret(self.flow.cred.name), unix=unix)
+
+    def _unix(self, now):
+        return self.clock.unix(now) if self.clock is not None else None
 
     def _confirm(self, now):
         rid, op, req = self.pending
         try:
             if op == "enroll":
-                secret = _secret(req)
-                self.vault.add(req["name"], req["suite"], secret, req.get("counter", 0))
+                mode = req.get("mode", credential.CHALLENGE)
+                meta = {"mode": mode} if mode != credential.CHALLENGE else None
+                secret = requests.secret(req)
+                self.vault.add(req["name"], req["suite"], secret, req.get("counter", 0), meta)
                 title = "Enrolled"
             else:
                 self.vault.delete(req["name"])
@@ -286,30 +409,52 @@ class App:
         self.state = state
         self.since = now
         self._shown_left = -1
-        if state in (SET_PIN, IDLE, PICK):
-            self.typed = self.note = ""
+        self.note = ""
+        if state in (SET_PIN, REPEAT_PIN, PIN):
+            self.entry = Entry(PIN_MAX)
+        elif state != ENTRY:
+            self.entry = None
+        if state in (IDLE, SET_PIN):
+            self.flow = None
+            self.code = ""
         self._draw(now)
 
-    def _draw(self, now=None):
+    def _draw(self, now):
         s, fb = self.state, self.fb
+        typed = self.entry.text if self.entry else ""
         if s in (SET_PIN, REPEAT_PIN):
-            screens.set_pin(fb, s == REPEAT_PIN, len(self.typed), self.note)
+            screens.set_pin(fb, s == REPEAT_PIN, len(typed), self.note)
         elif s == IDLE:
             screens.idle(fb, self.vault.name(), self.vault.count())
         elif s == PICK:
             screens.pick(fb, [c.name for c in self.vault.credentials()], self.index)
-        elif s == CHALLENGE:
-            screens.challenge(fb, self.cred.name, self.typed, self.note)
+        elif s == ENTRY:
+            prompt = self.flow.asks[len(self.flow.values)][0]
+            screens.entry(fb, self.flow.cred.name, prompt, typed, self.note, self.entry.shift)
+        elif s == SHOW_QC:
+            screens.show_code(fb, self.flow.cred.name, "Type on the page", self.flow.qc)
+        elif s == REVIEW:
+            screens.confirm(fb, "Sign?", self.flow.details)
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
-            title = self.title if self.pending else self.cred.name
-            detail = self.lines[0] if self.pending else ""
-            screens.pin(fb, title, detail, len(self.typed), left, self.note)
-        elif s == RESPONSE:
-            left = RESPONSE_MS - _diff(now, self.since) if now is not None else RESPONSE_MS
+            title = "Approve login?" if self.pending else self.flow.cred.name
+            detail = self.flow.details[0] if self.pending and self.flow.details else ""
+            if self.pending and detail:
+                detail = self.flow.cred.name + " " + detail
+            elif self.pending:
+                detail = self.flow.cred.name
+            screens.pin(fb, title, detail, len(typed), left, self.note)
+        elif s == RESULT:
+            left = RESULT_MS - _diff(now, self.since)
             self._shown_left = left // 1000
-            screens.response(fb, self.cred.name, self.code, max(0, left) / RESPONSE_MS)
+            if self.code_step is not None:
+                period = self.flow.suite.period
+                frac = (period - self._unix(now) % period) / period
+            else:
+                frac = max(0, left) / RESULT_MS
+            header = "Server OK" if self.flow.mode == credential.MUTUAL else None
+            screens.response(fb, self.flow.cred.name, self.code, frac, header)
         elif s == CONFIRM:
             screens.confirm(fb, self.title, self.lines)
         elif s == MESSAGE:
@@ -317,30 +462,24 @@ class App:
         self.dirty = True
 
 
-def _text(req, field):
-    v = req.get(field)
-    if not isinstance(v, str) or not v:
-        raise ValueError("'%s' must be a non-empty string" % field)
-    return v
+def _length_note(prompt, flow):
+    if prompt == "Server reply":
+        return "Need %d digits" % flow.suite.digits
+    if prompt in ("Challenge", "Server code"):
+        most = flow.suite.q_len
+        return "Need 4-%d" % most if most > 9 else "Need 4-%d digits" % most
+    return "Type digits"
 
 
-def _secret(req):
-    v = _text(req, "secret")
-    if len(v) % 2 or not 32 <= len(v) <= 128 or any(c not in "0123456789abcdefABCDEF" for c in v):
-        raise ValueError("'secret' must be 16-64 bytes as hex")
-    from binascii import unhexlify
-
-    return unhexlify(v)
-
-
-def _suite(text):
-    try:
-        return ocra.parse(text)
-    except ValueError as e:
-        raise VaultError("bad_suite", str(e))
+def _random_digits(n):
+    """n random decimal digits, without modulo bias (bytes 250-255 are drawn again)."""
+    out = ""
+    while len(out) < n:
+        for b in urandom(n):
+            if b < 250 and len(out) < n:
+                out += "0123456789"[b % 10]
+    return out
 
 
-def _supported(suite):
-    """Suites this firmware can answer from the keypad: OCRA with a Q challenge, no P, S or T."""
-    if suite.pin_alg or suite.session_len or suite.time_step or suite.digits == 0:
-        raise VaultError("unsupported", "suite %s is not supported on this token yet" % suite.text)
+def _random_hex(n):
+    return "".join("0123456789ABCDEF"[b & 15] for b in urandom(n))

@@ -37,6 +37,19 @@ class Board:
         cols = [Pin(n, Pin.IN, Pin.PULL_UP) for n in k["cols"]]
         return Keypad(rows, cols, k.get("keys", "123A456B789C*0#D"))
 
+    def rtc(self):
+        """The DS3231 real-time clock when the map has one and it answers, else None."""
+        r = self.spec.get("rtc")
+        if not r:
+            return None
+        from ww.drivers.ds3231 import DS3231
+
+        d = self.spec["display"]  # the RTC usually shares the display's bus
+        sda, scl = Pin(r.get("sda", d["sda"])), Pin(r.get("scl", d["scl"]))
+        i2c = I2C(r.get("i2c", d["i2c"]), sda=sda, scl=scl)
+        addr = r.get("addr", 0x68)
+        return DS3231(i2c, addr) if addr in i2c.scan() else None
+
     def debug_uart(self):
         """The debug link's UART (debug builds only), or None when the map has none."""
         d = self.spec.get("debug")

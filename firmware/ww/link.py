@@ -6,9 +6,12 @@ blocks: while a request waits for the user, other frames are answered as they co
 """
 
 from ww import frames
+from ww.requests import RequestError
+from ww.vault import VaultError
 
 PROTOCOL = 1
 USER_OPS = ("enroll", "delete", "respond")
+CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]
 
 
 class Link:
@@ -43,6 +46,17 @@ class Link:
         if op in USER_OPS:
             self.app.request(rid, op, req, now)
             return None
+        if op == "time":
+            unix = req.get("unix")
+            if not isinstance(unix, int) or isinstance(unix, bool) or not 0 < unix < 1 << 40:
+                return frames.error(rid, "bad_request", "'unix' must be seconds since 1970")
+            self.app.set_time(unix, now)
+            return frames.ok(rid)
+        if op == "challenge":
+            try:
+                return frames.ok(rid, {"challenge": self.app.challenge(req)})
+            except (RequestError, VaultError) as e:
+                return frames.error(rid, e.code, str(e))
         return frames.error(rid, "unknown_op", "unknown op '%s': see the protocol" % op[:32])
 
     def _credentials(self):

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from watchword.sim import shims
+from watchword.sim.clock import VirtualClock
 from watchword.sim.screen import read_text
 from watchword.sim.shims import framebuf
-from ww import app as app_mod
-from ww.app import App
-from ww.checkcode import check_code
-from ww.oath import ocra
-from ww.vault import Vault
+from watchword.sim.wiring import Board
 
-sys.modules.setdefault("framebuf", framebuf)  # the firmware's UI imports it, as on a board
+
+@pytest.fixture(autouse=True, scope="module")
+def micropython_modules() -> Iterator[None]:
+    """framebuf and time.ticks_* as a board has them (the app itself touches no hardware)."""
+    shims.install(Board(VirtualClock()))
+    yield
+    shims.uninstall()
+
+
+from ww import app as app_mod  # noqa: E402
+from ww.app import App  # noqa: E402
+from ww.checkcode import check_code  # noqa: E402
+from ww.oath import ocra  # noqa: E402
+from ww.vault import Vault  # noqa: E402
 
 SECRET = bytes.fromhex("3132333435363738393031323334353637383930")
 SUITE = "OCRA-1:HOTP-SHA1-6:QN08"

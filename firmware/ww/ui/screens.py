@@ -59,7 +59,7 @@ def _big(fb, code, y):
 
 def _entry(fb, text, y):
     """Typed digits: big when they fit, else wrapped small text showing the tail."""
-    if len(text) <= 8:
+    if len(text) <= 8 and text.isdigit() or not text:
         _big(fb, text + "-" if len(text) < 8 else text, y)
     else:
         tail = text[-(COLS * 2) :]
@@ -105,11 +105,25 @@ def pick(fb, names, index):
     # the list fills the screen; the keys are A=up, B=down, #=pick, *=back
 
 
-def challenge(fb, name, typed, note):
+def entry(fb, name, prompt, typed, note, shift):
+    """Typing what a credential asks for: a challenge, a transaction field, a server code."""
     _clear(fb, name)
-    _center(fb, "Challenge", 13)
+    _center(fb, prompt, 13)
     _entry(fb, typed, 24)
-    _footer(fb, note or "#=OK  *=delete")
+    if shift:
+        _footer(fb, "1=E 2=F *=delete")
+    else:
+        _footer(fb, note or "#=OK  *=delete")
+
+
+def show_code(fb, name, hint, code):
+    """A code for the user to copy somewhere else (mutual mode: the token's challenge)."""
+    _clear(fb, name)
+    if code.isdigit():
+        _big(fb, code, 16)
+    else:
+        _center(fb, code, 24)
+    _footer(fb, hint)
 
 
 def pin(fb, title, detail, typed, attempts_left, note):
@@ -125,9 +139,11 @@ def pin(fb, title, detail, typed, attempts_left, note):
         _footer(fb, "#=OK  *=cancel")
 
 
-def response(fb, name, code, left_fraction):
+def response(fb, name, code, left_fraction, header=None):
     _clear(fb, name)
-    _big(fb, code, 16 if len(code) <= 8 else 13)
+    if header:
+        _center(fb, header, 13)
+    _big(fb, code, (16 if len(code) <= 8 else 13) + (6 if header and len(code) <= 8 else 0))
     bar = int((W - 4) * left_fraction)
     fb.rect(0, H - 5, W, 5, 1)
     fb.fill_rect(2, H - 3, bar, 1, 1)

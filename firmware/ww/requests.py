@@ -1,0 +1,102 @@
+"""Checks on link requests that need the user (enroll, delete, respond), before anything
+happens: a request that fails here is answered at once with a coded error and changes
+nothing. What passes is summed up for the confirmation screen.
+"""
+
+from binascii import unhexlify
+
+from ww import credential
+from ww.oath import ocra
+from ww.ui import screens
+
+
+class RequestError(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def text(req, field, required=True):
+    v = req.get(field)
+    if v is None and not required:
+        return None
+    if not isinstance(v, str) or not v:
+        raise RequestError("bad_request", "'%s' must be a non-empty string" % field)
+    return v
+
+
+def secret(req):
+    v = text(req, "secret")
+    if len(v) % 2 or not 32 <= len(v) <= 128 or any(c not in "0123456789abcdefABCDEF" for c in v):
+        raise RequestError("bad_request", "'secret' must be 16-64 bytes as hex")
+    return unhexlify(v)
+
+
+def suite(text_):
+    try:
+        return credential.parse(text_)
+    except ValueError as e:
+        raise RequestError("bad_suite", str(e))
+
+
+def counter(req):
+    c = req.get("counter", 0)
+    if not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < 1 << 63:
+        raise RequestError("bad_request", "'counter' must be a whole number >= 0")
+    return c
+
+
+def mode(req, s):
+    m = req.get("mode", credential.CHALLENGE)
+    if m not in credential.MODES:
+        raise RequestError("bad_request", "'mode' must be challenge, mutual or sign")
+    if m != credential.CHALLENGE and not credential.is_ocra(s):
+        raise RequestError("bad_request", "only OCRA credentials have a mode")
+    return m
+
+
+def enroll_lines(name, suite_text, mode_, code):
+    lines = (name,) + screens.suite_lines(suite_text)
+    if mode_ != credential.CHALLENGE:
+        lines = (name + " (" + mode_ + ")",) + lines[1:]
+    return lines + ("Check " + code,)
+
+
+def question(s, req, mode_):
+    """The question a connected `respond` is over, checked against the suite."""
+    try:
+        if mode_ == credential.SIGN:
+            fields = req.get("fields")
+            if not isinstance(fields, dict):
+                raise ValueError("'fields' must hold the account and the amount")
+            account, amount = _digits(fields, "account"), _digits(fields, "amount")
+            q = credential.sign_question(account, amount)
+            ocra.check_challenge(s, q)
+            return q, ("Acct " + account, "Amount " + amount)
+        challenge = text(req, "challenge")
+        ocra.check_challenge(s, challenge)
+        return challenge, (challenge,)
+    except ValueError as e:
+        raise RequestError("bad_challenge", str(e))
+
+
+def session(s, req):
+    if not credential.is_ocra(s) or not s.session_len:
+        return None
+    v = text(req, "session")
+    try:
+        data = unhexlify(v)
+    except ValueError:
+        raise RequestError("bad_session", "'session' must be hex")
+    if len(data) != s.session_len:
+        raise RequestError(
+            "bad_session", "session data must be exactly %d bytes for this suite" % s.session_len
+        )
+    return data
+
+
+def _digits(fields, name):
+    v = fields.get(name)
+    if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
+        raise ValueError("'%s' must be 1-20 digits" % name)
+    return v
