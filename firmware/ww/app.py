@@ -330,7 +330,8 @@ class App:
         if flow.mode == credential.MUTUAL and not self._server_proven(flow, pin, now):
             if self.pending:
                 self._reply_error("server_mismatch", "the server's response is wrong: stop")
-            return self._show_message("x NOT VERIFIED", ("Not the server:", "do not go on"), IDLE, now)
+            lines = ("Not the server:", "do not go on")
+            return self._show_message("x NOT VERIFIED", lines, IDLE, now)
         self.code = self._answer(flow, pin, now)
         if self.pending:
             self._reply_ok({"response": self.code})

@@ -1,7 +1,8 @@
 """Typing on the 4x4 keypad: digits, and for hex challenges A-F.
 
 A-D are themselves; in hex entry `*` then 1 gives E, `*` then 2 gives F and `*` `*`
-deletes. Otherwise `*` deletes the last character. `#` is never an entry key: the screen's logic handles it.
+deletes. Otherwise `*` deletes the last character. `#` is never an entry key: the screen's
+logic handles it.
 """
 
 DIGITS = "0123456789"
