@@ -3,79 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from watchword.sim import shims
-from watchword.sim.clock import VirtualClock
-from watchword.sim.screen import read_text
-from watchword.sim.shims import framebuf
-from watchword.sim.wiring import Board
-
-
-@pytest.fixture(autouse=True, scope="module")
-def micropython_modules() -> Iterator[None]:
-    """framebuf and time.ticks_* as a board has them (the app itself touches no hardware)."""
-    shims.install(Board(VirtualClock()))
-    yield
-    shims.uninstall()
-
-
-from ww import app as app_mod  # noqa: E402
-from ww.app import App  # noqa: E402
-from ww.checkcode import check_code  # noqa: E402
-from ww.oath import ocra  # noqa: E402
-from ww.vault import Vault  # noqa: E402
-
-SECRET = bytes.fromhex("3132333435363738393031323334353637383930")
-SUITE = "OCRA-1:HOTP-SHA1-6:QN08"
-PIN = "2580"
-
-
-class Screen(framebuf.FrameBuffer):
-    def __init__(self) -> None:
-        self.buffer = bytearray(1024)
-        super().__init__(self.buffer, 128, 64, framebuf.MONO_VLSB)
-
-    def text_lines(self) -> list[str]:
-        return read_text(bytes(self.buffer))
-
-
-class Rig:
-    """An app with a real vault in a temp folder and a clock the test moves."""
-
-    def __init__(self, root: Path) -> None:
-        self.now = 0
-        self.fb = Screen()
-        self.vault = Vault(str(root))
-        self.app = App(self.vault, self.fb, self.now)
-
-    def keys(self, keys: str) -> list[str]:
-        for k in keys:
-            self.now += 100
-            self.app.key(k, self.now)
-        return self.fb.text_lines()
-
-    def tick(self, ms: int) -> list[str]:
-        self.now += ms
-        self.app.tick(self.now)
-        return self.fb.text_lines()
-
-    def request(self, rid: int, op: str, **fields: object) -> None:
-        self.app.request(rid, op, {"id": rid, "op": op, **fields}, self.now)
-
-    def enroll(self, name: str, suite: str = SUITE) -> None:
-        """Enroll through the link request and confirm with # on the keypad, as a user does."""
-        self.request(1000, "enroll", name=name, suite=suite, secret=SECRET.hex(), counter=0)
-        self.keys("#*")
-        assert self.replies() == [{"id": 1000, "ok": True}]
-
-    def replies(self) -> list[dict[str, object]]:
-        out = [json.loads(frame) for frame in self.app.outbox]
-        self.app.outbox.clear()
-        return out
+from firmware.apprig import PIN, SECRET, SUITE, Rig, micropython_modules  # noqa: F401
+from ww import app as app_mod
+from ww.checkcode import check_code
+from ww.oath import ocra
+from ww.vault import Vault
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -58,4 +59,12 @@ def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
 
 
 def connect(port: str | None) -> Client:
-    return Client(pick(port).port)
+    """Open the token's link and set its clock, as the host tools do whenever they connect."""
+    link = Client(pick(port).port)
+    try:
+        link.call("time", unix=int(time.time()))
+    except TokenError as e:
+        if e.code != "unknown_op":  # older firmware has no clock
+            link.close()
+            raise
+    return link
