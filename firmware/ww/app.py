@@ -36,12 +36,23 @@ PIN = const(7)
 RESULT = const(8)
 CONFIRM = const(9)
 MESSAGE = const(10)
+SET_LIMIT = const(11)  # first PIN setup: how many wrong PINs wipe the vault
 
 RESULT_MS = const(60000)  # a shown code clears after this long
 MESSAGE_MS = const(2500)
 REQUEST_MS = const(60000)  # a link request waits this long for the user
 PIN_MIN = const(4)
 PIN_MAX = const(8)
+LIMIT_MIN = const(3)
+LIMIT_MAX = const(15)
+LIMIT_DEFAULT = const(10)
+# Seconds to wait before the next PIN, by failures so far; the last one holds from there on.
+# A reboot restarts the wait, so cutting power never buys an early attempt.
+PIN_DELAYS_S = (0, 0, 0, 5, 10, 20, 40, 60)
+
+
+def pin_delay_ms(failures):
+    return PIN_DELAYS_S[min(failures, len(PIN_DELAYS_S) - 1)] * 1000
 
 
 def _diff(a, b):
@@ -89,6 +100,8 @@ class App:
         self.title = ""
         self.lines = ()
         self._shown_left = -1
+        self.locked_until = None  # no PIN is taken before this tick count
+        self._lock_pin(now)
         self._go(IDLE if vault.has_pin() else SET_PIN, now)
 
     # ---- events -------------------------------------------------------------------------
@@ -99,6 +112,8 @@ class App:
             return self._go(self.after, now)
         if s == RESULT:
             return self._go(IDLE, now)
+        if s == PIN and self._pin_wait(now) and k != "*":
+            return  # still waiting out the delay after wrong PINs
         if self.entry is not None and self.entry.key(k):
             self.note = ""
             return self._draw(now)
@@ -125,6 +140,10 @@ class App:
                 self._draw(now)
         elif self.state == MESSAGE and _diff(now, self.since) >= MESSAGE_MS:
             self._go(self.after, now)
+        elif self.state == PIN and self.locked_until is not None:
+            wait = self._pin_wait(now)
+            if wait // 1000 != self._shown_left:
+                self._draw(now)
 
     def set_time(self, unix, now):
         if self.clock is not None:
@@ -155,6 +174,8 @@ class App:
         self.pending_since = now
         if op == "respond":
             self._go(REVIEW if self.flow.mode == credential.SIGN else PIN, now)
+        elif op == "pin_change":
+            self._go(PIN, now)
         else:
             self.title, self.lines = screen
             self._go(CONFIRM, now)
@@ -164,6 +185,9 @@ class App:
     def _check_request(self, op, req, now):
         if not self.vault.has_pin():
             raise VaultError("no_pin", "set a PIN on the token's keypad first")
+        if op == "pin_change":
+            self.flow = None
+            return None
         name = requests.text(req, "name")
         if op == "enroll":
             suite_text = requests.text(req, "suite")
@@ -210,13 +234,23 @@ class App:
                 return self._go(REPEAT_PIN, now)
             self.note = "PIN: 4-8 digits"
         elif s == REPEAT_PIN:
-            ok = typed == self.first_pin
-            if ok:
-                self.vault.set_pin(typed)
+            if typed != self.first_pin:
+                self.first_pin = ""
+                return self._show_message("PINs differ", ("Try again",), SET_PIN, now)
+            if self.pending:  # changing the PIN keeps the wipe limit
+                self.vault.set_pin(typed, self.vault.pin_limit())
+                self.first_pin = ""
+                self._reply_ok({})
+                return self._show_message("PIN changed", ("Your new PIN", "is set"), IDLE, now)
+            return self._go(SET_LIMIT, now)
+        elif s == SET_LIMIT:
+            limit = int(typed) if typed else LIMIT_DEFAULT
+            if not LIMIT_MIN <= limit <= LIMIT_MAX:
+                self.note = "3 to 15"
+                return self._draw(now)
+            self.vault.set_pin(self.first_pin, limit)
             self.first_pin = ""
-            if ok:
-                return self._show_message("PIN set", ("Your PIN is set",), IDLE, now)
-            return self._show_message("PINs differ", ("Try again",), SET_PIN, now)
+            return self._show_message("PIN set", ("Your PIN is set",), IDLE, now)
         elif s == IDLE:
             creds = self.vault.credentials()
             if len(creds) == 1:
@@ -240,7 +274,7 @@ class App:
 
     def _back(self, now):
         s = self.state
-        if s == CONFIRM or (s in (PIN, REVIEW) and self.pending):
+        if s == CONFIRM or (s in (PIN, REVIEW, SET_PIN, REPEAT_PIN) and self.pending):
             self._reply_error("refused", "refused on the token")
             return self._show_message("Refused", ("Nothing changed",), IDLE, now)
         if s in (PICK, ENTRY, SHOW_QC, REVIEW, PIN):
@@ -314,6 +348,20 @@ class App:
                 return self._draw(now)
         self._ask(now)
 
+    def _lock_pin(self, now):
+        delay = pin_delay_ms(self.vault.pin_failures())
+        self.locked_until = now + delay if delay else None
+
+    def _pin_wait(self, now):
+        """Milliseconds still to wait before a PIN is taken; 0 when it may be typed."""
+        if self.locked_until is None:
+            return 0
+        wait = -_diff(now, self.locked_until)
+        if wait <= 0:
+            self.locked_until = None
+            return 0
+        return wait
+
     def _check_pin(self, pin, now):
         if len(pin) < PIN_MIN:
             self.note = "PIN: 4-8 digits"
@@ -325,7 +373,11 @@ class App:
                 return self._show_message("Vault wiped", ("Too many wrong", "PINs"), SET_PIN, now)
             self.note = "Wrong PIN"
             self.entry = Entry(PIN_MAX)
+            self._lock_pin(now)
             return self._draw(now)
+        self.locked_until = None
+        if self.pending and self.pending[1] == "pin_change":
+            return self._go(SET_PIN, now)
         flow = self.flow
         if flow.mode == credential.MUTUAL and not self._server_proven(flow, pin, now):
             if self.pending:
@@ -413,6 +465,8 @@ class App:
         self.note = ""
         if state in (SET_PIN, REPEAT_PIN, PIN):
             self.entry = Entry(PIN_MAX)
+        elif state == SET_LIMIT:
+            self.entry = Entry(2)
         elif state != ENTRY:
             self.entry = None
         if state in (IDLE, SET_PIN):
@@ -425,6 +479,8 @@ class App:
         typed = self.entry.text if self.entry else ""
         if s in (SET_PIN, REPEAT_PIN):
             screens.set_pin(fb, s == REPEAT_PIN, len(typed), self.note)
+        elif s == SET_LIMIT:
+            screens.set_limit(fb, typed, LIMIT_DEFAULT, self.note)
         elif s == IDLE:
             screens.idle(fb, self.vault.name(), self.vault.count())
         elif s == PICK:
@@ -439,13 +495,19 @@ class App:
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
-            title = "Approve login?" if self.pending else self.flow.cred.name
-            detail = self.flow.details[0] if self.pending and self.flow.details else ""
-            if self.pending and detail:
-                detail = self.flow.cred.name + " " + detail
+            if self.flow is None:  # changing the PIN
+                title, detail = "Change PIN", "Current PIN"
             elif self.pending:
+                title = "Approve login?"
                 detail = self.flow.cred.name
-            screens.pin(fb, title, detail, len(typed), left, self.note)
+                if self.flow.details:
+                    detail += " " + self.flow.details[0]
+            else:
+                title, detail = self.flow.cred.name, ""
+            wait = self._pin_wait(now)
+            self._shown_left = wait // 1000
+            note = "Wait %d s" % ((wait + 999) // 1000) if wait else self.note
+            screens.pin(fb, title, detail, len(typed), left, note)
         elif s == RESULT:
             left = RESULT_MS - _diff(now, self.since)
             self._shown_left = left // 1000

@@ -10,7 +10,7 @@ from ww.requests import RequestError
 from ww.vault import VaultError
 
 PROTOCOL = 1
-USER_OPS = ("enroll", "delete", "respond")
+USER_OPS = ("enroll", "delete", "respond", "pin_change")
 CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]
 
 

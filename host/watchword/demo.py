@@ -57,6 +57,8 @@ class Demo:
         dbg.press(PIN + "#")
         self.show(dbg, "PIN typed once, asked again")
         dbg.press(PIN + "#")
+        self.show(dbg, "How many wrong PINs wipe the vault")
+        dbg.press("#")
         self.show(dbg, "PIN set")
         dbg.advance(3000)
 

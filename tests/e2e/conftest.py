@@ -75,6 +75,8 @@ class Token:
         self.wait_for("Set a new PIN")
         self.debug.press(pin + "#")
         self.debug.press(pin + "#")
+        self.wait_for("Wipe after")
+        self.debug.press("#")  # keep the default: 10 wrong PINs wipe the vault
         self.wait_for("Your PIN is set")
         self.debug.press("*")  # dismiss the message
         self.wait_for("credential")

@@ -21,7 +21,7 @@ def rig(tmp_path: Path) -> Rig:
 
 @pytest.fixture
 def ready(rig: Rig) -> Rig:
-    rig.keys(PIN + "#" + PIN + "#*")
+    rig.keys(PIN + "#" + PIN + "##*")
     rig.enroll("bank")
     return rig
 
@@ -29,7 +29,8 @@ def ready(rig: Rig) -> Rig:
 def test_first_boot_sets_a_pin_typed_twice(rig: Rig) -> None:
     assert "Set a new PIN" in rig.fb.text_lines()
     assert "Repeat new PIN" in rig.keys(PIN + "#")
-    assert "Your PIN is set" in rig.keys(PIN + "#")
+    assert "Wipe after" in rig.keys(PIN + "#")
+    assert "Your PIN is set" in rig.keys("#")
     assert rig.vault.has_pin() and rig.vault.check_pin(PIN)
 
 
@@ -54,10 +55,57 @@ def test_response_clears_after_60_seconds(ready: Rig) -> None:
 def test_wrong_pin_counts_down_and_wipes_at_ten(ready: Rig) -> None:
     ready.keys("#00000000#")
     for left in range(9, 0, -1):
+        ready.tick(60_000)  # wait out any delay
         screen = ready.keys("1111#")
-        assert "Wrong PIN" in screen and f"{left} tries left" in screen
+        assert f"{left} tries left" in screen
+        assert "Wrong PIN" in screen or any(line.startswith("Wait ") for line in screen)
+    ready.tick(60_000)
     assert "Vault wiped" in ready.keys("1111#")
     assert ready.vault.count() == 0 and not ready.vault.has_pin()
+
+
+def test_wrong_pins_bring_growing_delays_that_survive_a_reboot(ready: Rig) -> None:
+    ready.keys("#00000000#")
+    assert "Wrong PIN" in ready.keys("1111#")
+    assert "Wrong PIN" in ready.keys("1111#")
+    assert "Wait 5 s" in ready.keys("1111#")
+    screen = ready.keys(PIN + "#")  # typed during the wait: not taken
+    assert "PIN ____" in screen and "Wait 5 s" in screen
+    assert ready.vault.pin_failures() == 3
+    assert "Wait 2 s" in ready.tick(3_000)
+    ready.tick(2_000)
+    assert "Wait 10 s" in ready.keys("1111#")  # the fourth failure waits longer
+    rebooted = Rig(Path(ready.vault.root))  # power cut: the wait starts again
+    rebooted.keys("#00000000#")  # 1 s of typing since boot
+    assert "Wait 9 s" in rebooted.fb.text_lines()
+    assert "Wait 9 s" in rebooted.keys(PIN + "#")  # not taken
+    rebooted.tick(10_000)
+    assert "237 653" in rebooted.keys(PIN + "#")
+
+
+def test_wipe_limit_is_chosen_at_pin_setup(rig: Rig) -> None:
+    rig.keys(PIN + "#" + PIN + "#")
+    assert "3 to 15" in rig.keys("2#")
+    rig.keys("*")  # delete the 2
+    assert "Your PIN is set" in rig.keys("3#")
+    assert rig.vault.pin_limit() == 3
+
+
+def test_pin_change_asks_the_old_pin_then_the_new_one_twice(ready: Rig) -> None:
+    ready.request(4, "pin_change")
+    assert "Change PIN" in ready.fb.text_lines()
+    ready.keys(PIN + "#")
+    assert "Set a new PIN" in ready.fb.text_lines()
+    ready.keys("1357#1357#")
+    assert ready.replies() == [{"id": 4, "ok": True}]
+    assert ready.vault.check_pin("1357") and ready.vault.pin_limit() == 10
+
+
+def test_pin_change_refused_keeps_the_old_pin(ready: Rig) -> None:
+    ready.request(4, "pin_change")
+    ready.keys(PIN + "#*")
+    assert ready.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+    assert ready.vault.check_pin(PIN)
 
 
 def test_failure_counter_is_written_before_the_pin_is_compared(
@@ -140,7 +188,7 @@ def test_unanswered_request_times_out(ready: Rig) -> None:
 
 
 def test_counter_advances_before_the_response_is_shown(rig: Rig) -> None:
-    rig.keys(PIN + "#" + PIN + "#*")
+    rig.keys(PIN + "#" + PIN + "##*")
     suite = "OCRA-1:HOTP-SHA256-8:C-QN08"
     rig.enroll("vpn", suite)
     rig.keys("#12345678#" + PIN + "#")

@@ -43,7 +43,7 @@ class Clock:
 
 def bench(root: Path, pin: str = RFC_PIN, unix: int | None = None) -> Rig:
     rig = Rig(root, Clock(unix) if unix is not None else None)
-    rig.keys(pin + "#" + pin + "#*")
+    rig.keys(pin + "#" + pin + "##*")
     return rig
 
 

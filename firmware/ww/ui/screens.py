@@ -87,6 +87,15 @@ def set_pin(fb, repeat, typed, note):
     _footer(fb, note or "#=OK  *=delete")
 
 
+def set_limit(fb, typed, default, note):
+    _clear(fb, "Wipe after")
+    _center(fb, "how many wrong", 14)
+    _center(fb, "PINs? (3-15)", 24)
+    _big(fb, typed or str(default), 36)
+    if note:
+        _footer(fb, note)
+
+
 def idle(fb, name, count):
     _clear(fb, name)
     if count:

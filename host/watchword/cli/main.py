@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from watchword import __version__
-from watchword.cli import debug, demo, sim, token, verify
+from watchword.cli import debug, demo, pin, sim, token, verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +14,6 @@ def cli() -> None:
     """Watchword: an open challenge-response token. Enroll, respond, verify, emulate."""
 
 
-for module in (token, debug, sim, verify, demo):
+for module in (token, pin, debug, sim, verify, demo):
     for command in module.COMMANDS:
         cli.add_command(command)

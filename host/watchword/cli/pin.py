@@ -1,0 +1,29 @@
+"""`watchword pin change`: start a PIN change; the PINs are typed on the token, never here."""
+
+from __future__ import annotations
+
+import click
+
+from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
+from watchword.link.client import USER_WAIT_S
+
+
+@click.group()
+def pin() -> None:
+    """The token's PIN (typed on its keypad only)."""
+
+
+@pin.command()
+@port_option()
+@json_option
+@fails_cleanly
+def change(port: str | None, as_json: bool) -> None:
+    """Change the PIN: type the current PIN, then the new one twice, on the token."""
+    with connect(port) as link:
+        if not as_json:
+            click.echo("On the token: type the current PIN, then the new PIN twice.")
+        link.call("pin_change", wait=USER_WAIT_S * 2)
+    emit(as_json, {}, "PIN changed.")
+
+
+COMMANDS = [pin]
