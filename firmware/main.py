@@ -6,6 +6,8 @@ calls `start()` once and `step()` as its clock moves, so the same code runs ever
 
 import time
 
+from machine import WDT
+
 from ww import __version__
 from ww.app import App
 from ww.board import Board, load
@@ -15,18 +17,20 @@ from ww.usb import UsbSerial
 from ww.vault import Vault
 
 DEBUG = True  # release builds set this to False: no debug link
+WATCHDOG_MS = 5000  # a loop that stops for this long resets the board (rp2's limit is 8388)
 
 parts = None
 
 
 class Parts:
-    def __init__(self, board, display, keypad, app, link, debug):
+    def __init__(self, board, display, keypad, app, link, debug, watchdog):
         self.board = board
         self.display = display
         self.keypad = keypad
         self.app = app
         self.link = link
         self.debug = debug
+        self.watchdog = watchdog
 
 
 def start(board_path="board.json", vault_root="vault"):
@@ -51,12 +55,13 @@ def start(board_path="board.json", vault_root="vault"):
         from ww.debuglink import DebugLink
 
         debug = DebugLink(uart, app, display.buffer, display.width, display.height)
-    parts = Parts(board, display, board.keypad(), app, link, debug)
+    parts = Parts(board, display, board.keypad(), app, link, debug, WDT(timeout=WATCHDOG_MS))
     step()
 
 
 def step():
     p = parts
+    p.watchdog.feed()
     now = time.ticks_ms()
     key = p.keypad.scan(now)
     if key:
