@@ -14,7 +14,7 @@ from ww import credential, frames, requests
 from ww.checkcode import check_code
 from ww.entry import Entry
 from ww.oath import ct
-from ww.ui import screens
+from ww.ui import icons, screens
 from ww.vault import VaultError
 
 try:
@@ -99,6 +99,7 @@ class App:
         self.after = IDLE
         self.title = ""
         self.lines = ()
+        self.icon = None
         self._shown_left = -1
         self.locked_until = None  # no PIN is taken before this tick count
         self._lock_pin(now)
@@ -383,7 +384,7 @@ class App:
             if self.pending:
                 self._reply_error("server_mismatch", "the server's response is wrong: stop")
             lines = ("Not the server:", "do not go on")
-            return self._show_message("x NOT VERIFIED", lines, IDLE, now)
+            return self._show_message("NOT VERIFIED", lines, IDLE, now, icons.CROSS)
         self.code = self._answer(flow, pin, now)
         if self.pending:
             self._reply_ok({"response": self.code})
@@ -454,8 +455,8 @@ class App:
     def _error_now(self, rid, code, message):
         self.outbox.append(frames.error(rid, code, message))
 
-    def _show_message(self, title, lines, after, now):
-        self.title, self.lines, self.after = title, lines, after
+    def _show_message(self, title, lines, after, now, icon=None):
+        self.title, self.lines, self.after, self.icon = title, lines, after, icon
         self._go(MESSAGE, now)
 
     def _go(self, state, now):
@@ -491,14 +492,14 @@ class App:
         elif s == SHOW_QC:
             screens.show_code(fb, self.flow.cred.name, "Type on the page", self.flow.qc)
         elif s == REVIEW:
-            screens.confirm(fb, "Sign?", self.flow.details)
+            screens.confirm(fb, "Sign?", self.flow.details, icons.USB if self.pending else None)
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
             if self.flow is None:  # changing the PIN
                 title, detail = "Change PIN", "Current PIN"
             elif self.pending:
-                title = "Approve login?"
+                title = "Approve login"
                 detail = self.flow.cred.name
                 if self.flow.details:
                     detail += " " + self.flow.details[0]
@@ -507,7 +508,7 @@ class App:
             wait = self._pin_wait(now)
             self._shown_left = wait // 1000
             note = "Wait %d s" % ((wait + 999) // 1000) if wait else self.note
-            screens.pin(fb, title, detail, len(typed), left, note)
+            screens.pin(fb, title, detail, len(typed), left, note, bool(self.pending))
         elif s == RESULT:
             left = RESULT_MS - _diff(now, self.since)
             self._shown_left = left // 1000
@@ -516,12 +517,14 @@ class App:
                 frac = (period - self._unix(now) % period) / period
             else:
                 frac = max(0, left) / RESULT_MS
-            header = "Server OK" if self.flow.mode == credential.MUTUAL else None
-            screens.response(fb, self.flow.cred.name, self.code, frac, header)
+            mutual = self.flow.mode == credential.MUTUAL
+            icon = icons.CHECK if mutual else icons.CLOCK if self.code_step is not None else None
+            header = "Server OK" if mutual else None
+            screens.response(fb, self.flow.cred.name, self.code, frac, header, icon)
         elif s == CONFIRM:
             screens.confirm(fb, self.title, self.lines)
         elif s == MESSAGE:
-            screens.message(fb, self.title, self.lines)
+            screens.message(fb, self.title, self.lines, self.icon)
         self.dirty = True
 
 

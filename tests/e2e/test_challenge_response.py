@@ -109,7 +109,7 @@ def test_challenge_of_the_wrong_length_is_refused_on_the_keypad(ready: Token) ->
 
 def test_connected_respond_through_the_cli(ready: Token) -> None:
     proc = ready.cli_background("respond", "bank", "27182818")
-    screen = ready.wait_for("Approve login?")
+    screen = ready.wait_for("Approve login")
     assert "bank 27182818" in screen
     ready.debug.press(PIN + "#")
     out, err = proc.communicate(timeout=30)
@@ -121,7 +121,7 @@ def test_connected_respond_through_the_cli(ready: Token) -> None:
 
 def test_the_link_answers_while_a_request_waits_for_the_user(ready: Token) -> None:
     waiting = ready.link.send("respond", name="bank", challenge="27182818")
-    ready.wait_for("Approve login?")
+    ready.wait_for("Approve login")
     assert ready.link.call("hello")["board"] == "pico"
     assert ready.link.call("list")["credentials"][0]["name"] == "bank"
     with pytest.raises(TokenError) as busy:
@@ -133,7 +133,7 @@ def test_the_link_answers_while_a_request_waits_for_the_user(ready: Token) -> No
 
 def test_a_request_nobody_answers_times_out(ready: Token) -> None:
     proc = ready.cli_background("respond", "bank", "27182818")
-    ready.wait_for("Approve login?")
+    ready.wait_for("Approve login")
     ready.debug.advance(61_000)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1

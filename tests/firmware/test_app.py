@@ -93,7 +93,7 @@ def test_wipe_limit_is_chosen_at_pin_setup(rig: Rig) -> None:
 
 def test_pin_change_asks_the_old_pin_then_the_new_one_twice(ready: Rig) -> None:
     ready.request(4, "pin_change")
-    assert "Change PIN" in ready.fb.text_lines()
+    assert ready.fb.text_lines()[0] == "Change PIN     ⇄"  # the USB icon: asked over USB
     ready.keys(PIN + "#")
     assert "Set a new PIN" in ready.fb.text_lines()
     ready.keys("1357#1357#")
@@ -125,7 +125,9 @@ def test_failure_counter_is_written_before_the_pin_is_compared(
 def test_enroll_request_shows_check_code_and_waits_for_hash(ready: Rig) -> None:
     ready.request(7, "enroll", name="vpn", suite=SUITE, secret=SECRET.hex(), counter=0)
     screen = ready.fb.text_lines()
-    assert "Enroll?" in screen and "Check " + check_code("vpn", SUITE, SECRET, 0) in screen
+    assert (
+        screen[0] == "Enroll?        ⇄" and "Check " + check_code("vpn", SUITE, SECRET, 0) in screen
+    )
     assert ready.replies() == [] and ready.vault.count() == 1
     ready.keys("#")
     assert ready.replies() == [{"id": 7, "ok": True}]
@@ -161,7 +163,7 @@ def test_bad_enroll_requests_are_refused_at_once(
 
 def test_respond_request_replies_with_the_response_not_on_screen(ready: Rig) -> None:
     ready.request(3, "respond", name="bank", challenge="00000000")
-    assert "Approve login?" in ready.fb.text_lines()
+    assert ready.fb.text_lines()[:2] == ["Approve login  ⇄", "bank 00000000"]
     ready.keys(PIN + "#")
     assert ready.replies() == [{"id": 3, "ok": True, "response": "237653"}]
     assert not any("237" in line for line in ready.fb.text_lines())

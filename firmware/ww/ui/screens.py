@@ -4,7 +4,7 @@ The app (ww.app) decides which screen shows and with what; these functions only 
 Small text uses framebuf's 8x8 font (16 characters a line); codes use ww.ui.bigfont.
 """
 
-from ww.ui import bigfont
+from ww.ui import bigfont, icons
 
 try:
     from micropython import const
@@ -20,9 +20,14 @@ LINE = const(8)
 COLS = const(16)  # 8x8 characters on one line
 
 
-def _clear(fb, title):
+def _clear(fb, title, icon=None):
+    """Blank the screen; the title on top, an icon at the right end of the title bar."""
     fb.fill(0)
-    fb.text(title[:COLS], 0, 0, 1)
+    if icon:
+        fb.text(title[: COLS - 3], 0, 0, 1)  # a gap before the icon
+        icons.draw(fb, icon, W - icons.SIZE, 0)
+    else:
+        fb.text(title[:COLS], 0, 0, 1)
     fb.hline(0, 10, W, 1)
 
 
@@ -135,8 +140,8 @@ def show_code(fb, name, hint, code):
     _footer(fb, hint)
 
 
-def pin(fb, title, detail, typed, attempts_left, note):
-    _clear(fb, title)
+def pin(fb, title, detail, typed, attempts_left, note, over_usb=False):
+    _clear(fb, title, icons.USB if over_usb else icons.LOCK)
     if detail:
         _center(fb, detail, 14)
     _center(fb, "PIN " + ("*" * typed if typed else "____"), 28)
@@ -148,8 +153,8 @@ def pin(fb, title, detail, typed, attempts_left, note):
         _footer(fb, "#=OK  *=cancel")
 
 
-def response(fb, name, code, left_fraction, header=None):
-    _clear(fb, name)
+def response(fb, name, code, left_fraction, header=None, icon=None):
+    _clear(fb, name, icon)
     if header:
         _center(fb, header, 13)
     _big(fb, code, (16 if len(code) <= 8 else 13) + (6 if header and len(code) <= 8 else 0))
@@ -158,8 +163,8 @@ def response(fb, name, code, left_fraction, header=None):
     fb.fill_rect(2, H - 3, bar, 1, 1)
 
 
-def confirm(fb, title, lines):
-    _clear(fb, title)
+def confirm(fb, title, lines, icon=icons.USB):
+    _clear(fb, title, icon)
     y = 14
     for line in lines:
         fb.text(line[:COLS], 0, y, 1)
@@ -167,6 +172,6 @@ def confirm(fb, title, lines):
     _footer(fb, "#=yes  *=no")
 
 
-def message(fb, title, lines):
-    _clear(fb, title)
+def message(fb, title, lines, icon=None):
+    _clear(fb, title, icon)
     _lines(fb, lines, 20)

@@ -95,9 +95,13 @@ class _Font:
     anchors: dict[int, tuple[int, ...]]
 
 
-def _bigfont_module() -> ModuleType:
-    path = firmware_dir() / "ww" / "ui" / "bigfont.py"
-    spec = importlib.util.spec_from_file_location("_watchword_firmware_bigfont", path)
+# The firmware's 8x8 icons (ww/ui/icons.py) read as these characters.
+ICON_CHARS = {"LOCK": "🔒", "USB": "⇄", "CLOCK": "⌚", "FINGER": "☝", "CHECK": "✓", "CROSS": "✗"}
+
+
+def _bigfont_module(name: str = "bigfont") -> ModuleType:
+    path = firmware_dir() / "ww" / "ui" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_watchword_firmware_{name}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load the firmware's big font from {path}")
     module = importlib.util.module_from_spec(spec)
@@ -112,6 +116,9 @@ def _fonts() -> tuple[_Font, ...]:
         key = tuple(font8x8.glyph(code))
         char = chr(code) if code < 127 else UNKNOWN  # 127 is drawn for non-ASCII characters
         small.setdefault(key, char)
+    icons = _bigfont_module("icons")
+    for name, char in ICON_CHARS.items():
+        small.setdefault(tuple(getattr(icons, name)), char)
 
     bigfont = _bigfont_module()
     bw: int = bigfont.WIDTH
