@@ -7,11 +7,13 @@ firmware tree on MICROPYPATH and the heap capped like a Pico's.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,8 @@ def mpy_cross_binary() -> str:
 
 def compile_firmware(out: Path) -> Path:
     """Compile every firmware module to .mpy under `out`, as flashing a board does."""
-    for source in FIRMWARE.rglob("*.py"):
+
+    def one(source: Path) -> None:
         target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -46,7 +49,16 @@ def compile_firmware(out: Path) -> Path:
             check=True,
             capture_output=True,
         )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(one, FIRMWARE.rglob("*.py")))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def compiled_firmware() -> Path:
+    """The firmware compiled once per test run (it does not change while tests run)."""
+    return compile_firmware(Path(tempfile.mkdtemp(prefix="watchword-mpy-")))
 
 
 def run_script(
@@ -63,7 +75,7 @@ def run_script(
     """
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ)
-        firmware = compile_firmware(Path(home) / "fw") if compiled else FIRMWARE
+        firmware = compiled_firmware() if compiled else FIRMWARE
         env["MICROPYPATH"] = f"{firmware}:{MPY_SCRIPTS}:.frozen"
         env["HOME"] = home
         return subprocess.run(

@@ -15,13 +15,14 @@ from types import ModuleType
 from watchword.sim import clock as clock_module
 from watchword.sim import wiring
 from watchword.sim.clock import VirtualClock
-from watchword.sim.shims import framebuf, machine, micropython
+from watchword.sim.shims import cryptolib, framebuf, machine, micropython
 from watchword.sim.wiring import Board
 
 SHIMMED_MODULES: dict[str, ModuleType] = {
     "machine": machine,
     "micropython": micropython,
     "framebuf": framebuf,
+    "cryptolib": cryptolib,
 }
 TIME_FUNCTIONS = (
     "ticks_ms",
