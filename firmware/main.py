@@ -39,13 +39,13 @@ def start(board_path="board.json", vault_root="vault"):
     display = board.display()
     now = time.ticks_ms()
     vault = Vault(vault_root)
-    app = App(vault, display, now, WallClock(board.rtc(), now))
+    app = App(vault, display, now, WallClock(board.rtc(), now), open_sensor(board))
     info = {
         "protocol": PROTOCOL,
         "firmware": __version__,
         "board": board.name,
         "name": vault.name(),
-        "caps": CAPS,
+        "caps": CAPS + (["finger"] if app.sensor else []),
         "debug": DEBUG,
     }
     link = Link(UsbSerial(), app, info)
@@ -57,6 +57,21 @@ def start(board_path="board.json", vault_root="vault"):
         debug = DebugLink(uart, app, display.buffer, display.width, display.height)
     parts = Parts(board, display, board.keypad(), app, link, debug, WDT(timeout=WATCHDOG_MS))
     step()
+
+
+def open_sensor(board):
+    """The fingerprint sensor if it answers; without one the token works with the PIN."""
+    sensor = board.fingerprint()
+    if sensor is None:
+        return None
+    from ww.drivers.fingerprint_packet import FingerprintError
+
+    try:
+        sensor.open()
+    except FingerprintError as e:
+        print("no fingerprint sensor (%s): the PIN proves presence" % e.code)
+        return None
+    return sensor
 
 
 def step():

@@ -10,7 +10,8 @@ challenge, transaction fields, the server's proof), then the PIN, then the code.
 
 from os import urandom
 
-from ww import credential, frames, requests
+from ww import credential, finger, frames, requests
+from ww.drivers.fingerprint_packet import FingerprintError
 from ww.checkcode import check_code
 from ww.entry import Entry
 from ww.oath import ct
@@ -37,6 +38,8 @@ RESULT = const(8)
 CONFIRM = const(9)
 MESSAGE = const(10)
 SET_LIMIT = const(11)  # first PIN setup: how many wrong PINs wipe the vault
+FINGER = const(12)  # waiting for an enrolled finger
+FINGER_ENROLL = const(13)  # three placements of a new finger
 
 RESULT_MS = const(60000)  # a shown code clears after this long
 MESSAGE_MS = const(2500)
@@ -79,10 +82,16 @@ class Flow:
 
 
 class App:
-    def __init__(self, vault, fb, now, clock=None):
+    def __init__(self, vault, fb, now, clock=None, sensor=None):
         self.vault = vault
         self.fb = fb
         self.clock = clock
+        self.sensor = sensor  # the fingerprint driver, or None without a working sensor
+        self.check = None  # finger.Check while a finger may prove presence
+        self.enrolling = None  # finger.Enroll while a finger is being added
+        self.steps = ()  # what proves presence, in order: "pin", "finger" or "finger|pin"
+        self.step_i = 0
+        self.pin_typed = None  # the PIN of this use, for suites that hash it (P)
         self.outbox = []  # encoded reply frames for the link
         self.dirty = True
         self.pending = None  # (id, op, request) of a link request waiting for the user
@@ -103,6 +112,8 @@ class App:
         self._shown_left = -1
         self.locked_until = None  # no PIN is taken before this tick count
         self._lock_pin(now)
+        if not vault.has_pin():
+            self._empty_sensor()  # a wiped vault leaves no finger behind
         self._go(IDLE if vault.has_pin() else SET_PIN, now)
 
     # ---- events -------------------------------------------------------------------------
@@ -141,6 +152,10 @@ class App:
                 self._draw(now)
         elif self.state == MESSAGE and _diff(now, self.since) >= MESSAGE_MS:
             self._go(self.after, now)
+        elif self.check is not None and self.state in (PIN, FINGER):
+            self._poll_finger(now)
+        elif self.state == FINGER_ENROLL:
+            self._poll_enroll(now)
         elif self.state == PIN and self.locked_until is not None:
             wait = self._pin_wait(now)
             if wait // 1000 != self._shown_left:
@@ -174,8 +189,12 @@ class App:
         self.pending = (rid, op, req)
         self.pending_since = now
         if op == "respond":
-            self._go(REVIEW if self.flow.mode == credential.SIGN else PIN, now)
-        elif op == "pin_change":
+            if self.flow.mode == credential.SIGN:
+                self._go(REVIEW, now)
+            else:
+                self._prove_presence(now)
+        elif op in ("pin_change", "finger_enroll"):
+            self.steps, self.step_i = ("pin",), 0
             self._go(PIN, now)
         else:
             self.title, self.lines = screen
@@ -189,12 +208,25 @@ class App:
         if op == "pin_change":
             self.flow = None
             return None
+        if op == "finger_enroll":
+            if self.sensor is None:
+                raise requests.RequestError("no_sensor", "no working fingerprint sensor")
+            if len(self.vault.fingers()) >= 10:
+                raise requests.RequestError("fingers_full", "10 fingers enrolled: delete one")
+            self.flow = None
+            return None
+        if op == "finger_delete":
+            slot = req.get("slot")
+            if not any(f[0] == slot for f in self.vault.fingers()):
+                raise VaultError("not_found", "no finger in that slot: see `finger list`")
+            return "Delete finger?", ("Slot %d" % slot, "", "It cannot be", "undone.")
         name = requests.text(req, "name")
         if op == "enroll":
             suite_text = requests.text(req, "suite")
             secret = requests.secret(req)
             counter = requests.counter(req)
             mode = requests.mode(req, requests.suite(suite_text))
+            requests.verify_policy(req, bool(self.vault.fingers()))
             self.vault.check_new(name)
             code = check_code(name, suite_text, secret, counter)
             return "Enroll?", requests.enroll_lines(name, suite_text, mode, code)
@@ -266,7 +298,7 @@ class App:
         elif s == SHOW_QC:
             return self._ask(now)
         elif s == REVIEW:
-            return self._go(PIN, now)
+            return self._prove_presence(now)
         elif s == PIN:
             return self._check_pin(typed, now)
         elif s == CONFIRM:
@@ -275,10 +307,11 @@ class App:
 
     def _back(self, now):
         s = self.state
-        if s == CONFIRM or (s in (PIN, REVIEW, SET_PIN, REPEAT_PIN) and self.pending):
+        asks_user = (PIN, REVIEW, SET_PIN, REPEAT_PIN, FINGER, CONFIRM, FINGER_ENROLL)
+        if s in asks_user and self.pending:
             self._reply_error("refused", "refused on the token")
             return self._show_message("Refused", ("Nothing changed",), IDLE, now)
-        if s in (PICK, ENTRY, SHOW_QC, REVIEW, PIN):
+        if s in (PICK, ENTRY, SHOW_QC, REVIEW, PIN, FINGER):
             self._go(IDLE, now)
 
     # ---- the offline flow ---------------------------------------------------------------
@@ -316,7 +349,7 @@ class App:
         if flow.mode == credential.SIGN:
             flow.details = ("Acct " + flow.values[0], "Amount " + flow.values[1])
             return self._go(REVIEW, now)
-        return self._go(PIN, now)
+        self._prove_presence(now)
 
     def _next_ask(self, typed, now):
         flow = self.flow
@@ -371,14 +404,88 @@ class App:
             if not self.vault.has_pin():
                 if self.pending:
                     self._reply_error("wiped", "too many wrong PINs: the token was wiped")
+                self._empty_sensor()
                 return self._show_message("Vault wiped", ("Too many wrong", "PINs"), SET_PIN, now)
             self.note = "Wrong PIN"
             self.entry = Entry(PIN_MAX)
             self._lock_pin(now)
             return self._draw(now)
         self.locked_until = None
-        if self.pending and self.pending[1] == "pin_change":
+        self._factor_done(pin, now)
+
+    # ---- proving presence: PIN, finger, or both -------------------------------------------
+
+    def _prove_presence(self, now):
+        """Start the steps the credential's policy asks for, after its inputs are in."""
+        flow = self.flow
+        policy = (flow.cred.meta or {}).get("verify", "pin")
+        needs_pin = credential.is_ocra(flow.suite) and flow.suite.pin_alg
+        fingers = self.sensor is not None and self.vault.fingers()
+        self.steps = requests.presence_steps(policy, bool(fingers), needs_pin)
+        self.step_i = 0
+        note = "No sensor: PIN" if policy != "pin" and not fingers and not needs_pin else ""
+        self._next_factor(now, note)
+
+    def _next_factor(self, now, note=""):
+        step = self.steps[self.step_i]
+        self.check = None
+        if step != "pin":
+            try:
+                slots = [f[0] for f in self.vault.fingers()]
+                self.check = finger.Check(self.sensor, slots, now)
+            except FingerprintError:
+                self.sensor = None
+                self.steps = ("pin",)
+                self.step_i = 0
+                step, note = "pin", "Sensor off: PIN"
+        self._go(FINGER if step == "finger" else PIN, now)
+        self.note = note
+        self._draw(now)
+
+    def _poll_finger(self, now):
+        try:
+            result = self.check.poll(now)
+        except FingerprintError as e:
+            self.check = None
+            self.sensor = None
+            if self.state == FINGER:
+                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
+                return self._next_factor(now, "Sensor " + e.code[:9])
+            self.note = "Sensor off: PIN"
+            return self._draw(now)
+        if result is None:
+            return
+        if result == finger.MATCH:
+            self.check = None
+            return self._factor_done(None, now)
+        if result == finger.MESSY:
+            self.note = "Try again"
+        elif self.check.failures >= finger.MAX_TRIES:
+            self.check = None
+            if self.state == FINGER:
+                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
+                return self._next_factor(now, "Use your PIN")
+            self.note = "Use your PIN"
+        else:
+            self.note = "No match, %d left" % (finger.MAX_TRIES - self.check.failures)
+        self._draw(now)
+
+    def _factor_done(self, pin, now):
+        if pin is not None:
+            self.pin_typed = pin
+        op = self.pending[1] if self.pending else None
+        if op == "pin_change":
             return self._go(SET_PIN, now)
+        if op == "finger_enroll":
+            return self._start_finger_enroll(now)
+        self.step_i += 1
+        if self.step_i < len(self.steps):
+            return self._next_factor(now)
+        pin, self.pin_typed = self.pin_typed, None
+        self._verified(pin, now)
+
+    def _verified(self, pin, now):
+        """Presence is proven: the code, after the server's proof in mutual mode."""
         flow = self.flow
         if flow.mode == credential.MUTUAL and not self._server_proven(flow, pin, now):
             if self.pending:
@@ -391,6 +498,43 @@ class App:
             self.code = ""
             return self._show_message("Approved", ("Response sent", "to the computer"), IDLE, now)
         self._go(RESULT, now)
+
+    # ---- adding a finger --------------------------------------------------------------------
+
+    def _start_finger_enroll(self, now):
+        try:
+            self.enrolling = finger.Enroll(self.sensor)
+        except FingerprintError as e:
+            return self._finger_failed(e, now)
+        self._go(FINGER_ENROLL, now)
+
+    def _poll_enroll(self, now):
+        try:
+            result = self.enrolling.poll()
+            if result == finger.DONE:
+                label = self.pending[2].get("label") or "finger"
+                slot = self.enrolling.slot
+                self.vault.add_finger(slot, str(label))
+                self.enrolling = None
+                self._reply_ok({"slot": slot})
+                return self._show_message("Finger added", ("Slot %d" % slot,), IDLE, now)
+        except (FingerprintError, VaultError) as e:
+            return self._finger_failed(e, now)
+        if result is not None:
+            self.note = {"placed": "Lift, then again", "messy": "Try again"}.get(result, "Start again")
+            self._draw(now)
+
+    def _finger_failed(self, e, now):
+        self.enrolling = None
+        self._reply_error("sensor", "the fingerprint sensor failed (%s): retry" % e.code)
+        self._show_message("Sensor error", (e.code,), IDLE, now)
+
+    def _empty_sensor(self):
+        if self.sensor is not None:
+            try:
+                self.sensor.empty()
+            except FingerprintError:
+                pass  # the list in the vault is gone; orphan templates never match
 
     def _server_proven(self, flow, pin, now):
         """Mutual mode: the server's response over QC | QS, checked before the token answers."""
@@ -427,11 +571,20 @@ class App:
         rid, op, req = self.pending
         try:
             if op == "enroll":
-                mode = req.get("mode", credential.CHALLENGE)
-                meta = {"mode": mode} if mode != credential.CHALLENGE else None
+                meta = requests.meta(req, bool(self.vault.fingers()))
                 secret = requests.secret(req)
                 self.vault.add(req["name"], req["suite"], secret, req.get("counter", 0), meta)
                 title = "Enrolled"
+            elif op == "finger_delete":
+                slot = req["slot"]
+                if self.sensor is not None:
+                    try:
+                        self.sensor.delete(slot)
+                    except FingerprintError:
+                        pass  # off the list, the template is never matched again
+                self.vault.remove_finger(slot)
+                self._reply_ok({})
+                return self._show_message("Deleted", ("Finger %d" % slot,), IDLE, now)
             else:
                 self.vault.delete(req["name"])
                 title = "Deleted"
@@ -473,6 +626,10 @@ class App:
         if state in (IDLE, SET_PIN):
             self.flow = None
             self.code = ""
+            self.check = None
+            self.enrolling = None
+        elif state not in (PIN, FINGER):
+            self.check = None
         self._draw(now)
 
     def _draw(self, now):
@@ -482,6 +639,12 @@ class App:
             screens.set_pin(fb, s == REPEAT_PIN, len(typed), self.note)
         elif s == SET_LIMIT:
             screens.set_limit(fb, typed, LIMIT_DEFAULT, self.note)
+        elif s == FINGER:
+            name = self.flow.cred.name if self.flow else "Finger"
+            screens.finger(fb, name, "Touch the sensor", self.note)
+        elif s == FINGER_ENROLL:
+            step = self.enrolling.step if self.enrolling else 1
+            screens.finger(fb, "Add finger", "Place finger %d/3" % min(step, 3), self.note)
         elif s == IDLE:
             screens.idle(fb, self.vault.name(), self.vault.count())
         elif s == PICK:
@@ -496,7 +659,10 @@ class App:
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
-            if self.flow is None:  # changing the PIN
+            op = self.pending[1] if self.pending else None
+            if op == "finger_enroll":
+                title, detail = "Add finger", "PIN first"
+            elif self.flow is None:  # changing the PIN
                 title, detail = "Change PIN", "Current PIN"
             elif self.pending:
                 title = "Approve login"
@@ -505,6 +671,8 @@ class App:
                     detail += " " + self.flow.details[0]
             else:
                 title, detail = self.flow.cred.name, ""
+            if self.check is not None and not detail:
+                detail = "PIN or finger"
             wait = self._pin_wait(now)
             self._shown_left = wait // 1000
             note = "Wait %d s" % ((wait + 999) // 1000) if wait else self.note

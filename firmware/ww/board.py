@@ -50,6 +50,20 @@ class Board:
         addr = r.get("addr", 0x68)
         return DS3231(i2c, addr) if addr in i2c.scan() else None
 
+    def fingerprint(self):
+        """The fingerprint sensor (open() it next), or None when the map has none."""
+        f = self.spec.get("fingerprint")
+        if not f:
+            return None
+        import time
+
+        from ww.drivers.fingerprint import Fingerprint
+
+        baud = f.get("baud", 57600)
+        uart = UART(f["uart"], baudrate=baud, tx=Pin(f["tx"]), rx=Pin(f["rx"]), timeout=0)
+        wake = Pin(f["wake"], Pin.IN, Pin.PULL_UP) if "wake" in f else None
+        return Fingerprint(uart, time, wake=wake)
+
     def debug_uart(self):
         """The debug link's UART (debug builds only), or None when the map has none."""
         d = self.spec.get("debug")

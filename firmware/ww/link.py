@@ -10,7 +10,7 @@ from ww.requests import RequestError
 from ww.vault import VaultError
 
 PROTOCOL = 1
-USER_OPS = ("enroll", "delete", "respond", "pin_change")
+USER_OPS = ("enroll", "delete", "respond", "pin_change", "finger_enroll", "finger_delete")
 CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]
 
 
@@ -46,6 +46,9 @@ class Link:
         if op in USER_OPS:
             self.app.request(rid, op, req, now)
             return None
+        if op == "finger_list":
+            fingers = [{"slot": f[0], "label": f[1]} for f in self.app.vault.fingers()]
+            return frames.ok(rid, {"fingers": fingers, "sensor": self.app.sensor is not None})
         if op == "time":
             unix = req.get("unix")
             if not isinstance(unix, int) or isinstance(unix, bool) or not 0 < unix < 1 << 40:

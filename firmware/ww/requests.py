@@ -100,3 +100,44 @@ def _digits(fields, name):
     if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
         raise ValueError("'%s' must be 1-20 digits" % name)
     return v
+
+
+POLICIES = ("pin", "finger", "finger-or-pin", "finger-and-pin")
+
+
+def verify_policy(req, has_fingers):
+    """How a credential's user proves presence; finger-or-pin by default once a finger is in."""
+    v = req.get("verify")
+    if v is None:
+        return "finger-or-pin" if has_fingers else "pin"
+    if v not in POLICIES:
+        raise RequestError(
+            "bad_request", "'verify' must be pin, finger, finger-or-pin or finger-and-pin"
+        )
+    if v != "pin" and not has_fingers:
+        raise RequestError("no_finger", "enroll a finger first: watchword finger enroll")
+    return v
+
+
+def meta(req, has_fingers):
+    """What the vault keeps beside a credential: its mode and its presence policy."""
+    m = {}
+    mode_ = req.get("mode", credential.CHALLENGE)
+    if mode_ != credential.CHALLENGE:
+        m["mode"] = mode_
+    policy = verify_policy(req, has_fingers)
+    if policy != "pin":
+        m["verify"] = policy
+    return m or None
+
+
+def presence_steps(policy, fingers_ok, needs_pin):
+    """The steps that prove presence. Without a working sensor and an enrolled finger, the
+    PIN alone; a suite that hashes the PIN (P) always takes the PIN."""
+    if not fingers_ok or policy == "pin":
+        return ("pin",)
+    if policy == "finger-and-pin" or (policy == "finger" and needs_pin):
+        return ("pin", "finger")
+    if policy == "finger":
+        return ("finger",)
+    return ("pin",) if needs_pin else ("finger|pin",)

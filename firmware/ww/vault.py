@@ -5,6 +5,7 @@ Files under the vault's root directory, all in format 1 (`"v": 1`):
   pin.json          PIN salt, PBKDF2-HMAC-SHA256 hash, iterations, limit, failures
   c_<hex>.json      one credential (name, suite, secret as hex, counter, meta); <hex> is
                     the hex of its name, so any printable name makes a safe file name
+  fingers.json      the fingerprint templates enrolled on the sensor: slot and label
   wipe.json         exists only while a wipe is under way; opening the vault finishes it
 Every write is atomic (ww.store), and one file per credential means that writing one
 never risks another. A file in a newer format is refused. No secret appears in a message
@@ -42,6 +43,8 @@ DEFAULT_NAME = "Watchword"
 _META = "vault.json"
 _PIN = "pin.json"
 _WIPE = "wipe.json"
+_FINGERS = "fingers.json"
+FINGERS_MAX = const(10)
 _CRED = "c_"
 _JSON = ".json"
 
@@ -321,8 +324,27 @@ class Vault:
 
     # -- wipe
 
+    # -- enrolled fingers (the templates live on the sensor; this is their list)
+
+    def fingers(self):
+        """[(slot, label)] of the fingers enrolled on the sensor."""
+        d = self._read(_FINGERS)
+        return [tuple(f) for f in d["fingers"]] if d else []
+
+    def add_finger(self, slot, label):
+        found = [f for f in self.fingers() if f[0] != slot]
+        if len(found) >= FINGERS_MAX:
+            raise VaultError("fingers_full", "10 fingers are enrolled: delete one first.")
+        self._write(_FINGERS, {"fingers": found + [(slot, label[:NAME_MAX])]})
+
+    def remove_finger(self, slot):
+        found = self.fingers()
+        if not any(f[0] == slot for f in found):
+            raise VaultError("not_found", "no finger in slot %d: see `watchword finger list`." % slot)
+        self._write(_FINGERS, {"fingers": [f for f in found if f[0] != slot]})
+
     def wipe(self):
-        """Remove every credential and the PIN. The token name stays."""
+        """Remove every credential, the PIN and the finger list. The token name stays."""
         self._write(_WIPE, {})
         self._finish_wipe()
 
@@ -330,6 +352,7 @@ class Vault:
         for fname in self._cred_files():
             store.remove(self._path(fname))
         store.remove(self._path(_PIN))
+        store.remove(self._path(_FINGERS))
         store.remove(self._path(_WIPE))
 
 

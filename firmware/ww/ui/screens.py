@@ -92,6 +92,15 @@ def set_pin(fb, repeat, typed, note):
     _footer(fb, note or "#=OK  *=delete")
 
 
+def finger(fb, title, prompt, note):
+    """Waiting for a finger on the sensor: to prove presence, or to enroll it."""
+    _clear(fb, title, icons.FINGER)
+    _center(fb, prompt, 24)
+    if note:
+        _center(fb, note, 40)
+    _footer(fb, "*=cancel")
+
+
 def set_limit(fb, typed, default, note):
     _clear(fb, "Wipe after")
     _center(fb, "how many wrong", 14)
