@@ -11,8 +11,8 @@ challenge, transaction fields, the server's proof), then the PIN, then the code.
 from os import urandom
 
 from ww import credential, finger, frames, requests
-from ww.drivers.fingerprint_packet import FingerprintError
 from ww.checkcode import check_code
+from ww.drivers.fingerprint_packet import FingerprintError
 from ww.entry import Entry
 from ww.oath import ct
 from ww.ui import icons, screens
@@ -521,7 +521,8 @@ class App:
         except (FingerprintError, VaultError) as e:
             return self._finger_failed(e, now)
         if result is not None:
-            self.note = {"placed": "Lift, then again", "messy": "Try again"}.get(result, "Start again")
+            notes = {"placed": "Lift, then again", "messy": "Try again"}
+            self.note = notes.get(result, "Start again")
             self._draw(now)
 
     def _finger_failed(self, e, now):

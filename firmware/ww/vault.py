@@ -340,7 +340,7 @@ class Vault:
     def remove_finger(self, slot):
         found = self.fingers()
         if not any(f[0] == slot for f in found):
-            raise VaultError("not_found", "no finger in slot %d: see `watchword finger list`." % slot)
+            raise VaultError("not_found", "no finger in slot %d: see watchword finger list." % slot)
         self._write(_FINGERS, {"fingers": [f for f in found if f[0] != slot]})
 
     def wipe(self):
