@@ -6,7 +6,7 @@ calls `start()` once and `step()` as its clock moves, so the same code runs ever
 
 import time
 
-from machine import WDT
+from machine import WDT, unique_id
 
 from ww import __version__
 from ww.app import App
@@ -38,7 +38,7 @@ def start(board_path="board.json", vault_root="vault"):
     board = Board(load(board_path))
     display = board.display()
     now = time.ticks_ms()
-    vault = Vault(vault_root)
+    vault = Vault(vault_root, unique_id())
     app = App(vault, display, now, WallClock(board.rtc(), now), open_sensor(board))
     info = {
         "protocol": PROTOCOL,

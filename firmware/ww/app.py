@@ -493,6 +493,7 @@ class App:
             lines = ("Not the server:", "do not go on")
             return self._show_message("NOT VERIFIED", lines, IDLE, now, icons.CROSS)
         self.code = self._answer(flow, pin, now)
+        self.vault.lock()  # the PIN key leaves RAM as soon as the code is computed
         if self.pending:
             self._reply_ok({"response": self.code})
             self.code = ""
@@ -624,6 +625,8 @@ class App:
             self.entry = Entry(2)
         elif state != ENTRY:
             self.entry = None
+        if state == IDLE:
+            self.vault.lock()
         if state in (IDLE, SET_PIN):
             self.flow = None
             self.code = ""

@@ -16,7 +16,7 @@ class WallClock:
         if rtc is not None:
             try:
                 unix = rtc.read()
-            except OSError:
+            except (OSError, ValueError):
                 unix = None  # an RTC that does not answer knows no time
             if unix is not None:
                 self._unix = unix
@@ -27,8 +27,8 @@ class WallClock:
         if self.rtc is not None:
             try:
                 self.rtc.write(unix)
-            except OSError:
-                pass  # the clock still holds until power is lost
+            except (OSError, ValueError):
+                pass  # the clock still holds until power is lost (or outside 2000-2099)
 
     def unix(self, now_ms):
         """Seconds since 1970, or None while the time is not known."""

@@ -5,7 +5,7 @@ served; each poll costs one pin read until a finger is on the sensor. A sensor e
 raised as the driver's FingerprintError: the app then falls back to the PIN.
 """
 
-from time import ticks_diff
+import time
 
 from ww.drivers import fingerprint as fp
 
@@ -39,7 +39,7 @@ class Check:
         sensor.led(fp.LED_BREATHE, fp.PURPLE)
 
     def poll(self, now):
-        if ticks_diff(now, self.probed) >= PROBE_MS:
+        if time.ticks_diff(now, self.probed) >= PROBE_MS:
             self.probed = now
             self.sensor.verify_password()  # an unplugged sensor raises here, not silently
         if not self.sensor.finger_on():

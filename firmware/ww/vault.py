@@ -1,22 +1,26 @@
 """Vault layer: credentials, PIN state and counters, kept as small JSON files on flash.
 
-Files under the vault's root directory, all in format 1 (`"v": 1`):
-  vault.json        token name
-  pin.json          PIN salt, PBKDF2-HMAC-SHA256 hash, iterations, limit, failures
-  c_<hex>.json      one credential (name, suite, secret as hex, counter, meta); <hex> is
-                    the hex of its name, so any printable name makes a safe file name
+Files under the vault's root directory, in format 2 (`"v": 2`):
+  vault.json        token name, and the salt of the device key
+  pin.json          PIN salt, check value, iterations, limit, failures, and the PIN key
+                    wrapped by a key from the PIN (ww.keys)
+  c_<hex>.json      one credential (name, suite, counter, meta, and its secret sealed with
+                    ww.seal); <hex> is the hex of its name, so any name is a safe file name.
+                    `lock` says which key seals it: "device", "pin", or "pending" (sealed
+                    with the device key until the next PIN unlock moves it to the PIN key)
   fingers.json      the fingerprint templates enrolled on the sensor: slot and label
   wipe.json         exists only while a wipe is under way; opening the vault finishes it
 Every write is atomic (ww.store), and one file per credential means that writing one
-never risks another. A file in a newer format is refused. No secret appears in a message
-or a repr.
+never risks another. A file in a newer format is refused; format 1 (secrets in the clear,
+PIN hash without a key) is moved to format 2 when read. No secret appears in a message or
+a repr.
 """
 
 import binascii
 import json
 import os
 
-from ww import store
+from ww import keys, seal, store
 from ww.oath import ct
 from ww.oath import hmac as _hmac
 
@@ -28,9 +32,9 @@ except ImportError:
         return x
 
 
-FORMAT = const(1)
+FORMAT = const(2)
 CAPACITY = const(16)
-PIN_ITERATIONS = const(1000)
+PIN_ITERATIONS = keys.PIN_ITERATIONS
 PIN_LIMIT = const(10)
 NAME_MAX = const(16)
 SECRET_MAX = const(128)
@@ -97,17 +101,27 @@ def _unhex(s):
 class Vault:
     """The token's credentials and PIN, in the directory root (created if missing)."""
 
-    def __init__(self, root):
+    def __init__(self, root, device_id=b"watchword"):
         self.root = root
         store.ensure_dir(root)
         store.clean(root)
         if store.exists(self._path(_WIPE)):
             self._finish_wipe()
-        meta = self._read(_META)
-        self._name = meta["name"] if meta else DEFAULT_NAME
+        meta = self._read(_META) or {"name": DEFAULT_NAME}
+        self._name = meta["name"]
+        if "salt" not in meta:
+            meta["salt"] = _hex(os.urandom(_SALT_LEN))
+            self._write(_META, meta)
+        self._salt = _unhex(meta["salt"])
+        self._device = keys.device_key(device_id, self._salt)
+        self._pin_key = None  # the PIN key, held in RAM from a right PIN until lock()
         pin = self._read(_PIN)
         if pin is not None and pin["fail"] >= pin["limit"]:
             self.wipe()  # the limit was reached and the wipe did not finish
+        for fname in self._cred_files():
+            d = self._read(fname)
+            if d is not None and "secret" in d:
+                self._write(fname, self._sealed(d, _unhex(d.pop("secret"))))  # format 1
 
     # -- files
 
@@ -146,7 +160,7 @@ class Vault:
 
     def set_name(self, s):
         _check_name(s, "A token name")
-        self._write(_META, {"name": s})
+        self._write(_META, {"name": s, "salt": _hex(self._salt)})
         self._name = s
 
     # -- PIN
@@ -170,12 +184,21 @@ class Vault:
             raise VaultError(
                 "bad_limit", "The PIN attempt limit is 1 to 100: choose another."
             )
+        if self.has_pin() and self._pin_key is None:
+            raise VaultError("locked", "Type the current PIN first: then set the new one.")
+        self._store_pin(pin, limit, self._pin_key or keys.new_key())
+
+    def _store_pin(self, pin, limit, key):
+        """Write the PIN state; `key` (the PIN key, kept across PIN changes) goes in wrapped."""
         salt = os.urandom(_SALT_LEN)
-        dk = _hmac.pbkdf2_sha256(pin.encode(), salt, PIN_ITERATIONS, dklen=32)
-        st = {"salt": _hex(salt), "hash": _hex(dk), "iter": PIN_ITERATIONS}
+        check, wrap = keys.from_pin(pin, salt, PIN_ITERATIONS)
+        st = {"salt": _hex(salt), "check": _hex(check), "iter": PIN_ITERATIONS}
         st["limit"] = limit
         st["fail"] = 0
+        st["key"] = _hex(keys.wrap(wrap, key))
         self._write(_PIN, st)
+        self._pin_key = key
+        self._move_pending()
 
     def check_pin(self, pin):
         """True when pin is right. The failure is counted on flash before the comparison,
@@ -191,14 +214,30 @@ class Vault:
         if fails > st["limit"]:
             self.wipe()
             return False
-        dk = _hmac.pbkdf2_sha256(pin.encode(), _unhex(st["salt"]), st["iter"], dklen=32)
-        if ct.equal(dk, _unhex(st["hash"])):
-            st["fail"] = 0
-            self._write(_PIN, st)
+        salt = _unhex(st["salt"])
+        if "hash" in st:  # format 1: a bare PBKDF2 hash and no PIN key yet
+            dk = _hmac.pbkdf2_sha256(pin.encode(), salt, st["iter"], dklen=32)
+            right = ct.equal(dk, _unhex(st["hash"]))
+        else:
+            check, wrap = keys.from_pin(pin, salt, st["iter"])
+            right = ct.equal(check, _unhex(st["check"]))
+        if right:
+            if "hash" in st:
+                self._store_pin(pin, st["limit"], keys.new_key())  # now in format 2
+            else:
+                st["fail"] = 0
+                self._write(_PIN, st)
+                self._pin_key = keys.unwrap(wrap, _unhex(st["key"]))
+                self._move_pending()
             return True
         if fails >= st["limit"]:
             self.wipe()
         return False
+
+    def lock(self):
+        """Forget the PIN key: credentials that need the PIN cannot be opened until the next
+        right PIN."""
+        self._pin_key = None
 
     def pin_failures(self):
         st = self._read(_PIN)
@@ -289,9 +328,28 @@ class Vault:
                     "bad_meta", "Credential meta is a JSON object: check it."
                 )
         fname = self.check_new(name)
-        d = {"name": name, "suite": suite, "secret": _hex(secret), "counter": counter}
-        d["meta"] = meta
-        self._write(fname, d)
+        d = {"name": name, "suite": suite, "counter": counter, "meta": meta}
+        self._write(fname, self._sealed(d, secret))
+
+    def _sealed(self, d, secret):
+        """`d` with `secret` sealed: under the PIN key when its policy needs the PIN and the
+        key is open, under the device key otherwise ("pending" until the next PIN)."""
+        policy = (d.get("meta") or {}).get("verify", "pin")
+        needs_pin = policy in ("pin", "finger-and-pin")
+        if needs_pin and self._pin_key is not None:
+            d["lock"], key = "pin", self._pin_key
+        else:
+            d["lock"], key = ("pending" if needs_pin else "device"), self._device
+        d["sealed"] = _hex(seal.seal(key, secret))
+        return d
+
+    def _move_pending(self):
+        """Reseal "pending" secrets under the PIN key, now that it is open."""
+        for fname in self._cred_files():
+            d = self._read(fname)
+            if d is not None and d.get("lock") == "pending":
+                secret = seal.unseal(self._device, _unhex(d["sealed"]))
+                self._write(fname, self._sealed(d, secret))
 
     def credentials(self):
         out = []
@@ -309,7 +367,18 @@ class Vault:
         return Credential(d["name"], d["suite"], d["counter"], d.get("meta"))
 
     def secret(self, name):
-        return _unhex(self._cred(name)[1]["secret"])
+        """The secret, for computing a code; a PIN-sealed one needs a right PIN first."""
+        d = self._cred(name)[1]
+        if d["lock"] == "pin":
+            if self._pin_key is None:
+                raise VaultError("locked", "Type the PIN first: this credential needs it.")
+            key = self._pin_key
+        else:
+            key = self._device
+        try:
+            return seal.unseal(key, _unhex(d["sealed"]))
+        except seal.SealError:
+            raise VaultError("corrupt", "%s cannot be opened: delete and enroll it again." % name)
 
     def delete(self, name):
         store.remove(self._path(self._cred(name)[0]))

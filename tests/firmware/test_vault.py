@@ -248,12 +248,12 @@ def test_files_are_versioned(root: Path) -> None:
     v.set_pin("1234")
     v.add("a", SUITE, SECRET)
     for p in root.iterdir():
-        assert json.loads(p.read_text())["v"] == 1, p.name
+        assert json.loads(p.read_text())["v"] == 2, p.name
 
 
 def test_newer_format_is_refused(root: Path) -> None:
     Vault(str(root)).set_name("T")
-    (root / "vault.json").write_text(json.dumps({"v": 2, "name": "T"}))
+    (root / "vault.json").write_text(json.dumps({"v": 3, "name": "T"}))
     with pytest.raises(VaultError) as e:
         Vault(str(root))
     assert e.value.code == "newer_format"
@@ -292,7 +292,7 @@ def test_stray_tmp_files_are_removed_and_ignored(root: Path) -> None:
     assert [c.name for c in v.credentials()] == ["a"]  # ignored while open
     assert v.count() == 1
     v2 = Vault(str(root))
-    assert sorted(p.name for p in root.iterdir()) == ["c_61.json"]  # removed on open
+    assert sorted(p.name for p in root.iterdir()) == ["c_61.json", "vault.json"]  # .tmp gone
     assert [c.name for c in v2.credentials()] == ["a"]
     assert not v2.has_pin()
 
@@ -449,7 +449,7 @@ def test_wipe(root: Path) -> None:
         v.add(n, SUITE, SECRET)
     v.wipe()
     assert v.count() == 0 and not v.has_pin()
-    assert sorted(p.name for p in root.iterdir()) == []
+    assert sorted(p.name for p in root.iterdir()) == ["vault.json"]  # the name stays
     v.add("a", SUITE, SECRET)  # usable again
     assert v.count() == 1
 
@@ -497,3 +497,98 @@ def test_error_messages_are_one_line(root: Path) -> None:
         msg = str(e.value)
         assert msg and "\n" not in msg and ":" in msg
         assert e.value.code.replace("_", "").isalpha() and e.value.code.islower()
+
+
+# -- secrets at rest ---------------------------------------------------------------------
+
+
+def test_no_secret_is_on_flash_in_the_clear(root: Path) -> None:
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.add("a", SUITE, SECRET)
+    v.add("b", SUITE, SECRET, meta={"verify": "finger-or-pin"})
+    for p in root.iterdir():
+        raw = p.read_bytes()
+        assert SECRET not in raw and SECRET.hex().encode() not in raw, p.name
+
+
+def test_a_pin_credential_opens_only_after_the_pin(root: Path) -> None:
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.add("a", SUITE, SECRET)
+    v.lock()
+    with pytest.raises(VaultError) as e:
+        v.secret("a")
+    assert e.value.code == "locked"
+    assert not v.check_pin("9999")
+    with pytest.raises(VaultError):
+        v.secret("a")
+    assert v.check_pin("1234")
+    assert v.secret("a") == SECRET
+
+
+def test_enrolled_while_locked_moves_to_the_pin_key_at_the_next_pin(root: Path) -> None:
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.lock()
+    v.add("a", SUITE, SECRET)  # enrolled with # only: sealed with the device key for now
+    (f,) = [p for p in root.iterdir() if p.name.startswith("c_")]
+    assert json.loads(f.read_text())["lock"] == "pending"
+    assert v.check_pin("1234")
+    assert json.loads(f.read_text())["lock"] == "pin"
+    v.lock()
+    with pytest.raises(VaultError):
+        v.secret("a")
+
+
+def test_finger_credentials_open_with_the_device_key(root: Path) -> None:
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.add("f", SUITE, SECRET, meta={"verify": "finger"})
+    v.lock()
+    assert Vault(str(root)).secret("f") == SECRET
+
+
+def test_another_device_cannot_open_a_copied_vault(root: Path) -> None:
+    v = Vault(str(root), device_id=b"board-A")
+    v.add("f", SUITE, SECRET, meta={"verify": "finger"})
+    with pytest.raises(VaultError) as e:
+        Vault(str(root), device_id=b"board-B").secret("f")
+    assert e.value.code == "corrupt"
+
+
+def test_changing_the_pin_keeps_the_secrets(root: Path) -> None:
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.add("a", SUITE, SECRET)
+    v.lock()
+    with pytest.raises(VaultError):
+        v.set_pin("5678")  # not without the current PIN
+    assert v.check_pin("1234")
+    v.set_pin("5678")
+    v.lock()
+    again = Vault(str(root))
+    assert not again.check_pin("1234")
+    assert again.check_pin("5678") and again.secret("a") == SECRET
+
+
+def test_format_1_vault_is_moved_to_format_2(root: Path) -> None:
+    from ww.oath import hmac
+
+    root.mkdir()
+    salt = bytes(16)
+    pin_hash = hmac.pbkdf2_sha256(b"1234", salt, 1000, 32)
+    (root / "vault.json").write_text(json.dumps({"v": 1, "name": "Old"}))
+    (root / "pin.json").write_text(json.dumps(
+        {"v": 1, "salt": salt.hex(), "hash": pin_hash.hex(), "iter": 1000, "limit": 10, "fail": 0}
+    ))  # fmt: skip
+    cred = {"v": 1, "name": "a", "suite": SUITE, "secret": SECRET.hex(), "counter": 5, "meta": None}
+    (root / "c_61.json").write_text(json.dumps(cred))
+    v = Vault(str(root))
+    assert SECRET.hex().encode() not in (root / "c_61.json").read_bytes()
+    assert v.name() == "Old" and v.get("a").counter == 5
+    assert not v.check_pin("0000")
+    assert v.check_pin("1234")
+    assert v.secret("a") == SECRET
+    assert json.loads((root / "pin.json").read_text())["v"] == 2
+    assert Vault(str(root)).check_pin("1234")

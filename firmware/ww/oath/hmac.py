@@ -108,6 +108,9 @@ def pbkdf2_sha256(password, salt, iterations, dklen=32):
     """PBKDF2 with HMAC-SHA256 (RFC 8018 section 5.2): `dklen` bytes derived from `password`."""
     if iterations < 1 or dklen < 1:
         raise ValueError("pbkdf2 needs iterations >= 1 and dklen >= 1")
+    fast = getattr(hashlib, "pbkdf2_hmac", None)  # CPython has it in C; the ports do not
+    if fast is not None:
+        return fast("sha256", password, salt, iterations, dklen)
     new = hashlib.sha256
     ipad, opad = _pads(password, new, 64)
     out = bytearray()
