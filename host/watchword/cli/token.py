@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-import binascii
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
-from watchword.credential import check_name, check_suite, generate_secret, parse_secret
+from watchword.credential import (
+    COUNTER_MAX,
+    Credential,
+    check_name,
+    check_suite,
+    generate_secret,
+    parse_secret,
+    uses_counter,
+)
+from watchword.formats.files import write_new_private
+from watchword.formats.oath_csv import append_oath_csv, check_oath_csv_target
+from watchword.formats.otpauth import parse_uri
+from watchword.formats.pskc import PASSPHRASE_MIN, check_passphrase, check_pskc_target, pskc_bytes
+from watchword.formats.qr import read_qr
+from watchword.link import Client, TokenError
 from watchword.link.client import USER_WAIT_S
 from watchword.link.ports import devices as find_devices
+from watchword.link.ports import pick
 from watchword.oath import check_code
 
 
@@ -51,48 +71,291 @@ def list_credentials(port: str | None, as_json: bool) -> None:
     emit(as_json, {"credentials": creds}, text or "no credentials")
 
 
+ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
+
+
 @click.command()
 @click.argument("name")
-@click.option("--suite", required=True, help="OCRA suite, e.g. OCRA-1:HOTP-SHA1-6:QN08.")
+@click.option(
+    "--suite",
+    help="OCRA suite (OCRA-1:HOTP-SHA1-6:QN08), HOTP-SHA1-6 or TOTP-SHA1-6-30 "
+    "(hash, digits, period). Not with --from-uri/--from-qr, whose URI says it.",
+)
 @click.option("--secret", "secret_hex", metavar="HEX", help="The shared secret, as hex.")
-@click.option("--generate", is_flag=True, help="Generate a random secret and print it once.")
-@click.option("--counter", default=0, type=click.IntRange(0, 2**63 - 1), help="Start counter.")
-@port_option()
+@click.option("--generate", is_flag=True, help="Generate a random secret for --suite.")
+@click.option(
+    "--from-uri", "uri", metavar="URI", help="An otpauth://totp/... or otpauth://hotp/... URI."
+)
+@click.option("--from-qr", "qr_image", metavar="IMAGE", help="A screenshot of an otpauth QR code.")
+@click.option(
+    "--counter",
+    type=click.IntRange(0, COUNTER_MAX),
+    default=None,
+    help="Start counter (HOTP, and OCRA suites with C); default 0.",
+)
+@click.option(
+    "--pskc",
+    "pskc_path",
+    metavar="FILE",
+    help="Also write the credential to this new RFC 6030 PSKC file, passphrase-encrypted.",
+)
+@click.option(
+    "--pskc-passphrase",
+    metavar="PASSPHRASE",
+    envvar="WATCHWORD_PSKC_PASSPHRASE",
+    help=f"At least {PASSPHRASE_MIN} characters; asked for (twice, hidden) when left out.",
+)
+@click.option(
+    "--oath-csv",
+    "csv_path",
+    metavar="FILE",
+    help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP).",
+)
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="PORT",
+    help="Serial port of the token (default: the one token found). Give it more than once "
+    "to put the same credential on backup tokens.",
+)
 @json_option
 @fails_cleanly
 def enroll(
     name: str,
-    suite: str,
+    suite: str | None,
     secret_hex: str | None,
     generate: bool,
-    counter: int,
-    port: str | None,
+    uri: str | None,
+    qr_image: str | None,
+    counter: int | None,
+    pskc_path: str | None,
+    pskc_passphrase: str | None,
+    csv_path: str | None,
+    ports: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Write a credential to the token; confirm it there with # when the check codes match."""
+    """Write a credential to the token(s); confirm on each with # when the check codes match.
+
+    The secret exists outside the tokens only in this command's memory, unless --pskc or
+    --oath-csv asks for a file; files are written only once a token has confirmed.
+    Everything is checked before anything is sent or written.
+    """
+    cred, notes = _credential_to_enroll(name, suite, secret_hex, generate, uri, qr_image, counter)
+    source = click.get_current_context().get_parameter_source("pskc_passphrase")
+    if pskc_path is None and source == click.core.ParameterSource.ENVIRONMENT:
+        pskc_passphrase = None  # a passphrase kept in the environment is for --pskc only
+    outputs = _check_outputs(cred, pskc_path, pskc_passphrase, csv_path)
+    devices = _pick_ports(ports)
+    if not as_json:
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+    code = check_code(cred.name, cred.suite, cred.secret, cred.counter)
+    with contextlib.ExitStack() as stack:
+        links = [stack.enter_context(connect(port)) for port in devices]
+        if len(links) > 1:
+            _check_name_is_free(cred.name, links)
+        done, failure = _enroll_on_each(cred, code, links, as_json)
+    written = outputs.write(cred, done)
+
+    data: dict[str, Any] = {
+        "name": cred.name,
+        "suite": cred.suite,
+        "counter": cred.counter,
+        "check": code,
+        "ports": done,
+    }
+    if notes:
+        data["notes"] = notes
+    data.update(written)
+    where = f" on {' and '.join(done)}" if len(devices) > 1 else ""
+    lines = [f"Enrolled {cred.name}{where}."]
+    lines += [f"{what}: {path} (mode 0600)" for what, path in _file_labels(written)]
+    if generate and not written:
+        data["secret"] = cred.secret_hex
+        lines.append(f"secret: {cred.secret_hex}")
+        lines.append("(give it to your verifier now: it is not shown again)")
+    if failure is None:
+        emit(as_json, data, "\n".join(lines))
+        return
+    port, error = failure
+    message = (
+        f"{cred.name} is on {', '.join(done)} but NOT on {port}: {error.message}. "
+        f"Enroll it on {port} alone with the same secret to have the backup, "
+        f"or delete it from {', '.join(done)}"
+    )
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": {"code": error.code, "message": message},
+                               **data, "failed": [port]}))  # fmt: skip
+    else:
+        click.echo("\n".join(lines))
+        click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _credential_to_enroll(
+    name: str,
+    suite: str | None,
+    secret_hex: str | None,
+    generate: bool,
+    uri: str | None,
+    qr_image: str | None,
+    counter: int | None,
+) -> tuple[Credential, list[str]]:
+    """The credential and notes about ignored URI parameters; ValueError for bad input."""
     check_name(name)
+    given = [secret_hex is not None, generate, uri is not None, qr_image is not None]
+    if sum(given) != 1:
+        raise ValueError(f"give exactly one of {ENROLL_SOURCES}")
+    if uri is not None or qr_image is not None:
+        if suite is not None:
+            raise ValueError("leave out --suite: the otpauth URI says what the credential is")
+        if counter is not None:
+            raise ValueError("leave out --counter: the otpauth URI carries the counter")
+        key = parse_uri(uri if uri is not None else read_qr(qr_image or ""))
+        return key.credential(name), list(key.notes)
+    if suite is None:
+        raise ValueError("--suite is needed with --secret or --generate")
     check_suite(suite)
-    if bool(secret_hex) == generate:
-        raise ValueError("give exactly one of --secret HEX or --generate")
-    secret = parse_secret(secret_hex) if secret_hex else generate_secret(suite)
-    code = check_code(name, suite, secret, counter)
-    with connect(port) as link:
-        if not as_json:
-            click.echo(f"Check code {code}: press # on the token if it shows the same code.")
-        link.call(
-            "enroll",
-            wait=USER_WAIT_S,
-            name=name,
-            suite=suite,
-            secret=binascii.hexlify(secret).decode(),
-            counter=counter,
+    if counter and not uses_counter(suite):
+        raise ValueError(f"--counter: suite {suite} has no counter (HOTP and OCRA C suites do)")
+    secret = parse_secret(secret_hex) if secret_hex is not None else generate_secret(suite)
+    return Credential(name, suite, secret, counter or 0).check_for_token(), []
+
+
+class _Outputs:
+    """The files asked for, checked and (for PSKC) encrypted before anything is enrolled."""
+
+    def __init__(
+        self, pskc: tuple[Path, bytes] | None = None, csv_target: Path | None = None
+    ) -> None:
+        self.pskc = pskc
+        self.csv_target = csv_target
+
+    def write(self, cred: Credential, on: list[str]) -> dict[str, str]:
+        written: dict[str, str] = {}
+        try:
+            if self.pskc is not None:
+                target, data = self.pskc
+                write_new_private(target, data)
+                written["pskc"] = str(target)
+            if self.csv_target is not None:
+                append_oath_csv(self.csv_target, [cred])
+                written["oath_csv"] = str(self.csv_target)
+        except (OSError, ValueError) as e:
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            done = "".join(f" {what} {path} was written." for what, path in _file_labels(written))
+            tokens = "the token" if len(on) == 1 else "those tokens"
+            raise ValueError(
+                f"{cred.name} is enrolled on {', '.join(on)} but a file could not be written "
+                f"({why}).{done} Delete {cred.name} from {tokens} and enroll it again"
+            ) from None
+        return written
+
+
+def _file_labels(written: dict[str, str]) -> list[tuple[str, str]]:
+    labels = {"pskc": "PSKC file", "oath_csv": "OATH CSV file"}
+    return [(labels[k], v) for k, v in written.items()]
+
+
+def _check_outputs(
+    cred: Credential, pskc_path: str | None, passphrase: str | None, csv_path: str | None
+) -> _Outputs:
+    if passphrase is not None and pskc_path is None:
+        raise ValueError("--pskc-passphrase is for --pskc FILE: give the file too")
+    if pskc_path and csv_path and Path(pskc_path).resolve() == Path(csv_path).resolve():
+        raise ValueError("--pskc and --oath-csv name the same file: give each its own")
+    outputs = _Outputs()
+    if csv_path is not None:
+        outputs.csv_target = check_oath_csv_target(csv_path, [cred])
+    if pskc_path is not None:
+        target = check_pskc_target(pskc_path)
+        if passphrase is None:
+            passphrase = _ask_passphrase()
+        outputs.pskc = (target, pskc_bytes([cred], check_passphrase(passphrase)))
+    return outputs
+
+
+def _ask_passphrase() -> str:
+    if not sys.stdin.isatty():
+        raise ValueError(
+            "give --pskc-passphrase (or WATCHWORD_PSKC_PASSPHRASE): there is no terminal to ask on"
         )
-    data = {"name": name, "suite": suite, "counter": counter, "check": code}
-    text = f"Enrolled {name}."
-    if generate:
-        data["secret"] = binascii.hexlify(secret).decode()
-        text += f"\nsecret: {data['secret']}\n(give it to your verifier now: it is not shown again)"
-    emit(as_json, data, text)
+    while True:
+        answer: str = click.prompt(
+            f"Passphrase for the PSKC file (at least {PASSPHRASE_MIN} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
+        )
+        if len(answer) >= PASSPHRASE_MIN:
+            return answer
+        click.echo(f"That is {len(answer)} characters: use at least {PASSPHRASE_MIN}.", err=True)
+
+
+def _pick_ports(ports: tuple[str, ...]) -> list[str]:
+    """The ports to enroll on, each once; the one token found when none is given."""
+    if not ports:
+        return [pick(None).port]
+    seen: set[str] = set()
+    for port in ports:
+        real = os.path.realpath(port)
+        if real in seen:
+            raise ValueError(f"--port {port} is given twice: backup tokens need different ports")
+        seen.add(real)
+    return [pick(port).port for port in ports]
+
+
+def _check_name_is_free(name: str, links: list[Client]) -> None:
+    """Before anything is enrolled: refuse if any of the tokens already has `name`."""
+    for link in links:
+        creds = link.call("list")["credentials"]
+        if any(c.get("name") == name for c in creds):
+            raise TokenError(
+                "exists",
+                f"the token on {link.port} already has a credential named {name}: "
+                "nothing was enrolled; pick another name or delete that one first",
+            )
+
+
+def _enroll_on_each(
+    cred: Credential, code: str, links: list[Client], as_json: bool
+) -> tuple[list[str], tuple[str, TokenError] | None]:
+    """Enroll on each token in turn. A refusal on the first raises (nothing changed);
+    on a later one, the ports done so far and the failure are returned."""
+    done: list[str] = []
+    several = len(links) > 1
+    for link in links:
+        at = f" at {link.port}" if several else ""
+        while True:
+            if not as_json:
+                click.echo(
+                    f"Check code {code}: press # on the token{at} if it shows the same code."
+                )
+            try:
+                link.call(
+                    "enroll",
+                    wait=USER_WAIT_S,
+                    name=cred.name,
+                    suite=cred.suite,
+                    secret=cred.secret_hex,
+                    counter=cred.counter,
+                )
+            except TokenError as e:
+                if not done:
+                    raise
+                if not as_json and sys.stdin.isatty():
+                    retry = click.confirm(
+                        f"{cred.name} is on {', '.join(done)} but not on {link.port} "
+                        f"({e.message}). Try {link.port} again?",
+                        err=True,
+                    )
+                    if retry:
+                        continue
+                return done, (link.port, e)
+            done.append(link.port)
+            break
+    return done, None
 
 
 @click.command()

@@ -1,0 +1,220 @@
+"""OATH CSV: the seed-file lines that privacyIDEA and LinOTP import.
+
+    <serial>, <seed hex>, ocra, <OCRA suite>
+    <serial>, <seed hex>, hotp, <digits>[, <counter>]
+    <serial>, <seed hex>, totp, <digits>, <period seconds>
+
+This is privacyIDEA's documented "OATH CSV" import; LinOTP reads the same columns (it names
+OCRA tokens `ocra2`, and reads no HOTP counter). The HOTP counter column is left out when it
+is 0. The format has no column for the hash of HOTP and TOTP: importers take it from the
+seed's length, 32 bytes meaning SHA256 and other lengths SHA1. So a SHA256 one-time-code
+credential needs a 32-byte seed, a SHA1 one a seed of another length, and SHA512 cannot be
+said at all; nor has it a counter column for OCRA. `check_csv_credential` refuses what an
+importer would read wrongly. OCRA suites name their own hash.
+
+Files are written with mode 0600 and atomically: new lines are added to an existing file
+by writing the whole new file beside it and renaming it into place.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from watchword.credential import HOTP, OCRA, TOTP, Credential, otp_suite, parse_otp_suite
+from watchword.formats.files import check_file_to_update, replace_private
+from watchword.oath import ocra
+
+SEED_BYTES_SHA256 = 32
+SEED_BYTES_SHA512 = 64  # LinOTP's reading; privacyIDEA documents only SHA1 and SHA256
+_VERSION = re.compile(r"^#\s*version:\s*(\d+)")
+
+
+def check_serial(serial: str) -> str:
+    """A serial that survives the importers' comma split and whitespace strip."""
+    if (
+        not serial
+        or serial != serial.strip()
+        or serial.startswith("#")
+        or any(c in serial for c in ',\r\n"')
+        or not serial.isprintable()
+    ):
+        raise ValueError(
+            f"{serial!r} cannot be an OATH CSV serial: use no commas, quotes or line breaks, "
+            "no spaces at either end and no leading #"
+        )
+    return serial
+
+
+def check_csv_credential(cred: Credential, serial: str | None = None) -> str:
+    """The serial for `cred`'s line, if an importer will read that line as `cred`."""
+    serial = check_serial(serial if serial is not None else cred.name)
+    if cred.kind == OCRA:
+        if cred.counter and ocra.parse(cred.suite).counter:
+            raise ValueError(
+                f"OATH CSV has no counter column for OCRA, so an importer would start at 0, "
+                f"not {cred.counter}: use --pskc instead"
+            )
+        return serial
+    alg = parse_otp_suite(cred.suite).alg
+    size = len(cred.secret)
+    if alg == "sha512":
+        raise ValueError(
+            "OATH CSV has no way to say SHA512 for HOTP/TOTP (importers read the hash from the "
+            "seed's length): use --pskc instead"
+        )
+    if alg == "sha256" and size != SEED_BYTES_SHA256:
+        raise ValueError(
+            f"a {size}-byte seed would be read as SHA1 from OATH CSV, which says SHA256 only "
+            f"by a {SEED_BYTES_SHA256}-byte seed: use --pskc instead"
+        )
+    if alg == "sha1" and size in (SEED_BYTES_SHA256, SEED_BYTES_SHA512):
+        raise ValueError(
+            f"a {size}-byte seed would be read as SHA256/SHA512 from OATH CSV, not SHA1: "
+            "use --pskc instead"
+        )
+    return serial
+
+
+def csv_line(cred: Credential, serial: str | None = None) -> str:
+    """The OATH CSV line for one credential (no newline)."""
+    serial = check_csv_credential(cred, serial)
+    if cred.kind == OCRA:
+        fields = [serial, cred.secret_hex, "ocra", cred.suite]
+    else:
+        otp = parse_otp_suite(cred.suite)
+        fields = [serial, cred.secret_hex, otp.kind, str(otp.digits)]
+        if otp.kind == TOTP:
+            fields.append(str(otp.period))
+        elif cred.counter:  # privacyIDEA reads a missing counter as 0
+            fields.append(str(cred.counter))
+    return ", ".join(fields)
+
+
+def check_oath_csv_target(path: str | os.PathLike[str], creds: Sequence[Credential]) -> Path:
+    """The path, if lines for `creds` can be added there: a new file, or an existing one that
+    has none of their serials yet (an import would silently overwrite that token)."""
+    target = check_file_to_update(path, "OATH CSV file")
+    serials = [check_csv_credential(c) for c in creds]
+    if len(set(serials)) != len(serials):
+        raise ValueError("two credentials would have the same OATH CSV serial")
+    if target.exists():
+        taken = _serials_in(_read_text(target))
+        clash = sorted(set(serials) & taken)
+        if clash:
+            raise ValueError(
+                f"{target} already has a line for {clash[0]}: an import would overwrite that "
+                "token; use another file"
+            )
+    return target
+
+
+def append_oath_csv(path: str | os.PathLike[str], creds: Sequence[Credential]) -> Path:
+    """Add one line per credential to the file at `path` (created if missing), mode 0600."""
+    target = check_oath_csv_target(path, creds)
+    old = _read_text(target) if target.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
+    new = "".join(csv_line(c) + "\n" for c in creds)
+    replace_private(target, (old + new).encode())
+    return target
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file: give the OATH CSV another name") from None
+    except OSError as e:
+        raise ValueError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, stripped columns) of each data line; user columns of version 2 files
+    (username, resolver, realm first) are dropped."""
+    lines = text.splitlines()
+    version = 1
+    if lines:
+        match = _VERSION.match(lines[0])
+        if match:
+            version = int(match.group(1))
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = [c.strip() for c in line.split(",")]
+        if version >= 2:
+            columns = columns[3:]
+        rows.append((number, columns))
+    return rows
+
+
+def _serials_in(text: str) -> set[str]:
+    return {columns[0] for _, columns in _rows(text) if columns and columns[0]}
+
+
+def parse_oath_csv(text: str, where: str = "OATH CSV") -> list[Credential]:
+    """The credentials in OATH CSV text; ValueError naming the line for anything unreadable.
+
+    Read as privacyIDEA does: type defaults to hotp, digits to 6, the TOTP period to 30; the
+    hash comes from the seed's length (32 bytes SHA256, 64 bytes SHA512, else SHA1) unless
+    LinOTP's sixth column names it. The serial becomes the credential's name.
+    """
+    creds = []
+    for number, columns in _rows(text):
+        at = f"{where} line {number}"
+        if len(columns) < 2 or not columns[0] or not columns[1]:
+            raise ValueError(f"{at}: expected at least a serial and a hex seed")
+        serial, seed_hex = columns[0], columns[1]
+        try:
+            seed = binascii.unhexlify(seed_hex)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"{at}: the seed is not hex digits (an even number)") from None
+        kind = (columns[2] if len(columns) > 2 and columns[2] else "hotp").lower()
+        try:
+            if kind in ("ocra", "ocra2"):
+                if len(columns) < 4 or not columns[3]:
+                    raise ValueError("an ocra line needs its OCRA suite in the fourth column")
+                creds.append(Credential(serial, columns[3], seed))
+                continue
+            if kind not in (HOTP, TOTP):
+                raise ValueError(f"token type {kind!r} is not ocra, hotp or totp")
+            digits = _int(columns, 3, 6, "digits")
+            hint = columns[5].lower() if len(columns) > 5 else ""
+            hash_name = hint if hint in ("sha1", "sha256", "sha512") else _hash_by_size(seed)
+            if kind == HOTP:
+                suite = otp_suite(HOTP, hash_name, digits)
+                creds.append(Credential(serial, suite, seed, _int(columns, 4, 0, "counter")))
+            else:
+                suite = otp_suite(TOTP, hash_name, digits, _int(columns, 4, 30, "time step"))
+                creds.append(Credential(serial, suite, seed))
+        except ValueError as e:
+            raise ValueError(f"{at}: {e}") from None
+    return creds
+
+
+def read_oath_csv(path: str | os.PathLike[str]) -> list[Credential]:
+    source = Path(path)
+    if not source.is_file():
+        raise ValueError(f"cannot read {source}: no such file")
+    return parse_oath_csv(_read_text(source), str(source))
+
+
+def _int(columns: list[str], index: int, default: int, what: str) -> int:
+    if len(columns) <= index or not columns[index]:
+        return default
+    text = columns[index]
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"{what} {text[:20]!r} is not a whole number")
+    return int(text)
+
+
+def _hash_by_size(seed: bytes) -> str:
+    if len(seed) == SEED_BYTES_SHA256:
+        return "sha256"
+    if len(seed) == SEED_BYTES_SHA512:
+        return "sha512"
+    return "sha1"

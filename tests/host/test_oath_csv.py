@@ -1,0 +1,146 @@
+"""OATH CSV lines as privacyIDEA documents them, written 0600 and read back."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from watchword.credential import Credential
+from watchword.formats.oath_csv import (
+    append_oath_csv,
+    check_oath_csv_target,
+    csv_line,
+    parse_oath_csv,
+    read_oath_csv,
+)
+
+SEED20 = b"12345678901234567890"
+SEED32 = bytes(range(32))
+OCRA = Credential("bank", "OCRA-1:HOTP-SHA1-6:QN08", SEED20)
+HOTP = Credential("vpn", "HOTP-SHA1-8", SEED20, 42)
+HOTP0 = Credential("vpn0", "HOTP-SHA1-6", SEED20)
+TOTP = Credential("mail", "TOTP-SHA256-6-60", SEED32)
+
+
+def test_the_three_line_shapes() -> None:
+    seed = SEED20.hex()
+    assert csv_line(OCRA) == f"bank, {seed}, ocra, OCRA-1:HOTP-SHA1-6:QN08"
+    assert csv_line(HOTP) == f"vpn, {seed}, hotp, 8, 42"
+    assert csv_line(HOTP0) == f"vpn0, {seed}, hotp, 6"  # a missing counter reads as 0
+    assert csv_line(TOTP) == f"mail, {SEED32.hex()}, totp, 6, 60"
+
+
+def test_lines_read_back_as_the_same_credentials() -> None:
+    text = "\n".join(csv_line(c) for c in (OCRA, HOTP, HOTP0, TOTP)) + "\n"
+    assert parse_oath_csv(text) == [OCRA, HOTP, HOTP0, TOTP]
+
+
+@pytest.mark.parametrize(
+    ("cred", "why"),
+    [
+        (Credential("m", "TOTP-SHA512-6-30", bytes(64)), "SHA512"),
+        (Credential("m", "TOTP-SHA256-6-30", bytes(20)), "read as SHA1"),
+        (Credential("m", "HOTP-SHA1-6", bytes(32)), "not SHA1"),
+        (Credential("m", "HOTP-SHA1-6", bytes(64)), "not SHA1"),
+        (Credential("m", "OCRA-1:HOTP-SHA1-6:C-QN08", SEED20, 3), "no counter column"),
+        (Credential("a,b", "HOTP-SHA1-6", SEED20), "serial"),
+        (Credential("#a", "HOTP-SHA1-6", SEED20), "serial"),
+        (Credential(" a", "HOTP-SHA1-6", SEED20), "serial"),
+        (Credential('a"b', "HOTP-SHA1-6", SEED20), "serial"),
+    ],
+)
+def test_what_an_importer_would_misread_is_refused(cred: Credential, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        csv_line(cred)
+
+
+def test_an_ocra_counter_of_zero_fits() -> None:
+    assert csv_line(Credential("c", "OCRA-1:HOTP-SHA1-6:C-QN08", SEED20, 0)).endswith("C-QN08")
+
+
+def test_documented_lines_from_other_tools() -> None:
+    seed20, seed32, seed64 = SEED20.hex(), SEED32.hex(), bytes(64).hex()
+    text = (
+        "# version: 1\n"
+        f"t1, {seed20}\n"  # type defaults to hotp, 6 digits
+        f"t2, {seed20}, TOTP, 8\n"  # period defaults to 30
+        f"t3, {seed32}, totp, 6, 60\n"  # 32 bytes: SHA256
+        f"t4, {seed64}, hotp, 8, 5\n"  # 64 bytes: SHA512 (LinOTP)
+        f"t5, {seed20}, totp, 6, 30, sha256\n"  # LinOTP's hash column
+        f"t6, {seed20}, ocra2, OCRA-1:HOTP-SHA1-6:QN08\n"  # LinOTP's OCRA type
+        "\n"
+        "# a comment\n"
+    )
+    got = [(c.name, c.suite, c.counter) for c in parse_oath_csv(text)]
+    assert got == [
+        ("t1", "HOTP-SHA1-6", 0),
+        ("t2", "TOTP-SHA1-8-30", 0),
+        ("t3", "TOTP-SHA256-6-60", 0),
+        ("t4", "HOTP-SHA512-8", 5),
+        ("t5", "TOTP-SHA256-6-30", 0),
+        ("t6", "OCRA-1:HOTP-SHA1-6:QN08", 0),
+    ]
+
+
+def test_version_2_files_carry_the_user_first() -> None:
+    text = f"# version: 2\nalice, ldap, corp, t1, {SEED20.hex()}, totp, 6, 30\n"
+    assert [(c.name, c.suite) for c in parse_oath_csv(text)] == [("t1", "TOTP-SHA1-6-30")]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("only-a-serial", "at least a serial"),
+        ("s, xyz", "not hex"),
+        ("s, 313", "not hex"),
+        (f"s, {SEED20.hex()}, tan, 1 2 3", "'tan' is not ocra"),
+        (f"s, {SEED20.hex()}, ocra", "OCRA suite"),
+        (f"s, {SEED20.hex()}, totp, six", "digits 'six'"),
+        (f"s, {SEED20.hex()}, totp, 6, 30s", "time step '30s'"),
+        (f"s, {SEED20.hex()}, totp, 5, 30", "6 to 10 digits"),
+    ],
+)
+def test_unreadable_lines_name_their_line(line: str, why: str) -> None:
+    with pytest.raises(ValueError, match=f"line 2: .*{why}"):
+        parse_oath_csv("# header\n" + line + "\n")
+
+
+def test_append_creates_a_private_file_and_adds_lines(tmp_path: Path) -> None:
+    path = tmp_path / "seeds.csv"
+    append_oath_csv(path, [OCRA])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # someone loosened it; the next write makes it private again
+    with path.open("a") as f:
+        f.write("other, 00112233445566778899aabbccddeeff00112233, hotp")  # no newline at end
+    append_oath_csv(path, [TOTP])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    lines = path.read_text().splitlines()
+    assert lines == [csv_line(OCRA), "other, 00112233445566778899aabbccddeeff00112233, hotp",
+                     csv_line(TOTP)]  # fmt: skip
+    assert [c.name for c in read_oath_csv(path)] == ["bank", "other", "mail"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds.csv"]
+
+
+def test_a_serial_already_in_the_file_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    path = tmp_path / "seeds.csv"
+    append_oath_csv(path, [OCRA])
+    before = path.read_bytes()
+    again = Credential("bank", "HOTP-SHA1-6", SEED20)
+    with pytest.raises(ValueError, match="already has a line for bank"):
+        check_oath_csv_target(path, [again])
+    with pytest.raises(ValueError, match="already has a line for bank"):
+        append_oath_csv(path, [again])
+    assert path.read_bytes() == before
+
+
+def test_targets_that_cannot_be_written(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no folder"):
+        check_oath_csv_target(tmp_path / "missing" / "s.csv", [OCRA])
+    with pytest.raises(ValueError, match="not a regular file"):
+        check_oath_csv_target(tmp_path, [OCRA])
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="not a text file"):
+        check_oath_csv_target(binary, [OCRA])
