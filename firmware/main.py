@@ -91,10 +91,18 @@ def step():
 
 
 def run():
+    """The board's loop. A release build ignores Ctrl-C on USB until maintenance is
+    confirmed on the token with the PIN; then the loop ends and the REPL is open."""
+    import micropython
+
+    if not DEBUG:
+        micropython.kbd_intr(-1)
     start()
-    while True:
+    while not parts.app.maintenance:
         step()
         time.sleep_ms(5)
+    step()  # send the reply that confirms maintenance
+    micropython.kbd_intr(3)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ class App:
         self.steps = ()  # what proves presence, in order: "pin", "finger" or "finger|pin"
         self.step_i = 0
         self.pin_typed = None  # the PIN of this use, for suites that hash it (P)
+        self.maintenance = False  # set once maintenance is confirmed: the loop ends
         self.outbox = []  # encoded reply frames for the link
         self.dirty = True
         self.pending = None  # (id, op, request) of a link request waiting for the user
@@ -193,7 +194,7 @@ class App:
                 self._go(REVIEW, now)
             else:
                 self._prove_presence(now)
-        elif op in ("pin_change", "finger_enroll"):
+        elif op in ("pin_change", "finger_enroll", "maintenance"):
             self.steps, self.step_i = ("pin",), 0
             self._go(PIN, now)
         else:
@@ -205,7 +206,7 @@ class App:
     def _check_request(self, op, req, now):
         if not self.vault.has_pin():
             raise VaultError("no_pin", "set a PIN on the token's keypad first")
-        if op == "pin_change":
+        if op in ("pin_change", "maintenance"):
             self.flow = None
             return None
         if op == "finger_enroll":
@@ -478,6 +479,10 @@ class App:
             return self._go(SET_PIN, now)
         if op == "finger_enroll":
             return self._start_finger_enroll(now)
+        if op == "maintenance":
+            self._reply_ok({})
+            self.maintenance = True
+            return self._show_message("Maintenance", ("USB REPL open", "Unplug to end"), IDLE, now)
         self.step_i += 1
         if self.step_i < len(self.steps):
             return self._next_factor(now)
@@ -666,6 +671,8 @@ class App:
             op = self.pending[1] if self.pending else None
             if op == "finger_enroll":
                 title, detail = "Add finger", "PIN first"
+            elif op == "maintenance":
+                title, detail = "Maintenance?", "Opens the REPL"
             elif self.flow is None:  # changing the PIN
                 title, detail = "Change PIN", "Current PIN"
             elif self.pending:

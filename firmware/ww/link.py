@@ -10,7 +10,9 @@ from ww.requests import RequestError
 from ww.vault import VaultError
 
 PROTOCOL = 1
-USER_OPS = ("enroll", "delete", "respond", "pin_change", "finger_enroll", "finger_delete")
+USER_OPS = (
+    "enroll", "delete", "respond", "pin_change", "finger_enroll", "finger_delete", "maintenance"
+)  # fmt: skip
 CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]
 
 
