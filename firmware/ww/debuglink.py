@@ -27,12 +27,9 @@ class DebugLink:
             self.uart.write(self._answer(line, now))
 
     def _answer(self, line, now):
-        if isinstance(line, frames.FrameError):
-            return frames.error(None, line.code, line.message)
-        try:
-            req = frames.decode(line)
-        except frames.FrameError as e:
-            return frames.error(frames.request_id(line), e.code, e.message)
+        return frames.answer(line, lambda req: self._handle(req, now))
+
+    def _handle(self, req, now):
         rid, op = req["id"], req["op"]
         if op == "debug.press":
             keys = req.get("keys")

@@ -71,6 +71,18 @@ def decode(line):
     return req
 
 
+def answer(line, handle):
+    """The reply to one line from LineReader: a frame error, or `handle(req)`'s reply
+    for a well-formed request (None when the reply comes later)."""
+    if isinstance(line, FrameError):
+        return error(None, line.code, line.message)
+    try:
+        req = decode(line)
+    except FrameError as e:
+        return error(request_id(line), e.code, e.message)
+    return handle(req)
+
+
 def request_id(line):
     """Best-effort id of a frame that failed to decode, so the error can still be matched."""
     try:

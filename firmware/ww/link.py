@@ -34,12 +34,9 @@ class Link:
             self.stream.write(self.app.outbox.pop(0))
 
     def _answer(self, line, now):
-        if isinstance(line, frames.FrameError):
-            return frames.error(None, line.code, line.message)
-        try:
-            req = frames.decode(line)
-        except frames.FrameError as e:
-            return frames.error(frames.request_id(line), e.code, e.message)
+        return frames.answer(line, lambda req: self._handle(req, now))
+
+    def _handle(self, req, now):
         rid, op = req["id"], req["op"]
         if op == "hello":
             return frames.ok(rid, self.info)
