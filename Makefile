@@ -31,3 +31,51 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache
+
+# The firmware against every board's MicroPython stubs (pyright), the newest release's and the
+# oldest supported (1.23; the Pico 2's is 1.24), so that nothing a port lacks is called;
+# `make test` checks rp2 and esp32. Stubs are cached in build/typecheck/.
+.PHONY: typecheck-firmware
+typecheck-firmware: $(STAMP)
+	$(PY) -m watchword.tools.typecheck_firmware --port all
+	$(PY) -m watchword.tools.typecheck_firmware --port rp2,esp32,pico,esp32s3 --stubs-version 1.23.0.post2
+	$(PY) -m watchword.tools.typecheck_firmware --port pico2 --stubs-version 1.24.1.post2
+
+# Figures against DESIGN.md's budgets into bench/results.md (and README's table); never a
+# test. `make bench BENCH_ARGS=--with-test-time` also times `make test`.
+bench: $(STAMP)
+	$(PY) bench/run.py --readme $(BENCH_ARGS)
+
+# Every screen recorded by `pytest tests --ui=record` as a PNG, for the README.
+.PHONY: gallery
+gallery: $(STAMP)
+	$(PY) -m watchword.gallery
+
+# The firmware in the MicroPython unix port, heap capped, chips co-simulated: the whole
+# end-to-end suite (`make test` runs a subset there), and the heap a full session needs.
+.PHONY: test-mpy bench-heap
+test-mpy: $(STAMP)
+	$(PY) -m pytest -q tests/e2e --target mpy
+
+bench-heap: $(STAMP)
+	$(PY) -m watchword.sim.cosim.session --search
+
+# Real boards: `make build BOARD=pico [DEBUG=1]`, `make flash BOARD=pico PORT=/dev/ttyACM0 [DEBUG=1]`,
+# `make hil PORT=/dev/ttyACM0 DEBUG_PORT=/dev/ttyUSB0 [NO_OPERATOR=1]` (a debug build on the
+# board), `make docs`.
+BOARD ?= pico
+WW_DEBUG_FLAG = $(if $(filter 1 yes true,$(DEBUG)),--debug)
+.PHONY: build flash hil docs
+
+build: $(STAMP)
+	$(VENV)/bin/watchword build --board $(BOARD) $(WW_DEBUG_FLAG)
+
+flash: $(STAMP)
+	$(VENV)/bin/watchword flash --board $(BOARD) $(if $(PORT),--port $(PORT)) $(WW_DEBUG_FLAG)
+
+hil: $(STAMP)
+	$(PY) -m pytest -q tests/e2e --target serial $(if $(PORT),--port $(PORT)) \
+		$(if $(DEBUG_PORT),--debug-port $(DEBUG_PORT)) $(if $(NO_OPERATOR),--no-operator)
+
+docs: $(STAMP)
+	$(VENV)/bin/watchword hardware docs

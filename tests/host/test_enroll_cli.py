@@ -112,7 +112,20 @@ BEFORE = ["blank.png", "old.pskcxml", "web.png"]
             ],
             "same file",
         ),  # fmt: skip
-        (["bank", "--suite", SUITE, "--generate", "--port", NO_PORT, "--port", NO_PORT], "twice"),
+        (
+            [
+                "bank",
+                "--suite",
+                SUITE,
+                "--generate",
+                "--show-secret",
+                "--port",
+                NO_PORT,
+                "--port",
+                NO_PORT,
+            ],
+            "twice",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_writes_nothing(
@@ -193,3 +206,13 @@ def test_a_passphrase_in_the_environment_is_only_for_pskc(
     result = CliRunner().invoke(cli, ["enroll", "bank", "--from-uri", TOTP_URI, "--port", NO_PORT])
     assert result.exit_code == 1
     assert "no such port" in result.stderr  # it went on to the token: nothing to refuse
+
+
+def test_a_generated_secret_must_go_somewhere(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["enroll", "bank", "--suite", SUITE, "--generate"])
+    assert result.exit_code == 1
+    assert "--show-secret" in result.stderr
+    shown = CliRunner().invoke(
+        cli, ["enroll", "bank", "--suite", SUITE, "--secret", SECRET, "--show-secret"]
+    )
+    assert shown.exit_code == 1 and "goes with --generate" in shown.stderr

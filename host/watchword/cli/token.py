@@ -84,6 +84,11 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
 @click.option("--secret", "secret_hex", metavar="HEX", help="The shared secret, as hex.")
 @click.option("--generate", is_flag=True, help="Generate a random secret for --suite.")
 @click.option(
+    "--show-secret",
+    is_flag=True,
+    help="Print the generated secret once, for a verifier set up by hand.",
+)
+@click.option(
     "--from-uri", "uri", metavar="URI", help="An otpauth://totp/... or otpauth://hotp/... URI."
 )
 @click.option("--from-qr", "qr_image", metavar="IMAGE", help="A screenshot of an otpauth QR code.")
@@ -126,6 +131,7 @@ def enroll(
     suite: str | None,
     secret_hex: str | None,
     generate: bool,
+    show_secret: bool,
     uri: str | None,
     qr_image: str | None,
     counter: int | None,
@@ -146,6 +152,13 @@ def enroll(
     if pskc_path is None and source == click.core.ParameterSource.ENVIRONMENT:
         pskc_passphrase = None  # a passphrase kept in the environment is for --pskc only
     outputs = _check_outputs(cred, pskc_path, pskc_passphrase, csv_path)
+    if show_secret and not generate:
+        raise ValueError("--show-secret goes with --generate: other secrets you have already")
+    if generate and not (show_secret or pskc_path or csv_path):
+        raise ValueError(
+            "a generated secret must reach your verifier: add --pskc FILE, --oath-csv FILE "
+            "or --show-secret"
+        )
     devices = _pick_ports(ports)
     if not as_json:
         for note in notes:
@@ -171,7 +184,7 @@ def enroll(
     where = f" on {' and '.join(done)}" if len(devices) > 1 else ""
     lines = [f"Enrolled {cred.name}{where}."]
     lines += [f"{what}: {path} (mode 0600)" for what, path in _file_labels(written)]
-    if generate and not written:
+    if show_secret:
         data["secret"] = cred.secret_hex
         lines.append(f"secret: {cred.secret_hex}")
         lines.append("(give it to your verifier now: it is not shown again)")
@@ -373,20 +386,4 @@ def delete(name: str, port: str | None, as_json: bool) -> None:
     emit(as_json, {"name": name}, f"Deleted {name}.")
 
 
-@click.command()
-@click.argument("name")
-@click.argument("challenge")
-@port_option()
-@json_option
-@fails_cleanly
-def respond(name: str, challenge: str, port: str | None, as_json: bool) -> None:
-    """Connected mode: send a challenge; approve with the PIN on the token; print the response."""
-    check_name(name)
-    with connect(port) as link:
-        if not as_json:
-            click.echo("Approve on the token: type your PIN and press #.")
-        reply = link.call("respond", wait=USER_WAIT_S, name=name, challenge=challenge)
-    emit(as_json, {"name": name, "response": reply["response"]}, reply["response"])
-
-
-COMMANDS = [devices, info, list_credentials, enroll, delete, respond]
+COMMANDS = [devices, info, list_credentials, enroll, delete]
