@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from watchword.link.client import Client
 from watchword.sim.screen import read_text
@@ -48,6 +49,15 @@ class DebugClient:
     def screen(self) -> Screen:
         reply = self.link.call("debug.screen")
         return Screen(int(reply["width"]), int(reply["height"]), base64.b64decode(reply["fb"]))
+
+    def finger(
+        self, action: str, finger: int | None = None, quality: str = "good"
+    ) -> dict[str, Any]:
+        """Place a virtual finger (by id), lift it, or unplug or plug the sensor (emulated)."""
+        fields: dict[str, Any] = {"action": action}
+        if finger is not None:
+            fields.update(finger=finger, quality=quality)
+        return self.link.call("debug.finger", **fields)
 
     def advance(self, ms: int) -> None:
         """Move the token's clock forward (emulated board only)."""

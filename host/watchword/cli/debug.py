@@ -48,4 +48,22 @@ def screen(png: str | None, art: bool, port: str | None, as_json: bool) -> None:
     emit(as_json, {"lines": lines}, text)
 
 
+@debug.command()
+@click.argument("action", type=click.Choice(["place", "lift", "unplug", "plug"]))
+@click.argument("finger", type=int, required=False)
+@click.option("--messy", is_flag=True, help="Place it badly: the sensor sees a messy image.")
+@port_option(DEBUG_PORT_HELP)
+@json_option
+@fails_cleanly
+def finger(action: str, finger: int | None, messy: bool, port: str | None, as_json: bool) -> None:
+    """Emulated board: place finger ID on the sensor, lift it, or unplug or plug the sensor."""
+    if action == "place" and finger is None:
+        raise ValueError("say which finger: `watchword debug finger place 1`")
+    with DebugClient(pick_debug(port)) as dbg:
+        state = dbg.finger(
+            action, finger if action == "place" else None, "messy" if messy else "good"
+        )
+    emit(as_json, state, f"{action}: sensor LED {state.get('led')}")
+
+
 COMMANDS = [debug]

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 KEYS = "0123456789ABCD*#"
 MAX_FRAME = 1024
 MAX_ADVANCE_MS = 24 * 3600 * 1000
+FINGER_QUALITIES = ("good", "messy", "partial", "failed")
+FINGER_SETTLE_MS = 400  # the firmware's polls see the finger and the sensor answers
 
 
 class DebugServer:
@@ -44,6 +46,8 @@ class DebugServer:
         if not isinstance(req, dict) or not isinstance(req.get("id"), int):
             return _error(None, "bad_request", "a request is a JSON object with 'id' and 'op'")
         rid, op = req["id"], req.get("op")
+        if self.rig.firmware is not None and not getattr(self.rig.firmware, "DEBUG", True):
+            return _error(rid, "no_debug", "a release build has no debug link: use a debug build")
         if op == "debug.press":
             keys = req.get("keys")
             if not isinstance(keys, str) or not keys or any(k not in KEYS for k in keys):
@@ -58,12 +62,53 @@ class DebugServer:
             ms = req.get("ms")
             if not isinstance(ms, int) or isinstance(ms, bool) or not 0 <= ms <= MAX_ADVANCE_MS:
                 return _error(rid, "bad_request", "'ms' must be a whole number of milliseconds")
-            self.rig.clock.advance(ms)
-            self.rig.hold(STEP_AFTER_ADVANCE_MS)
+            self.rig.advance(ms)
             return {"id": rid, "ok": True}
+        if op == "debug.finger":
+            return self._finger(rid, req)
+        if op == "debug.fault":
+            if req.get("fault") != "hang_display":
+                return _error(rid, "bad_request", "'fault' must be hang_display")
+            self.rig.display_bus.hang = True  # the next display update never returns
+            return {"id": rid, "ok": True, "resets": self.rig.resets}
         if op == "debug.stats":
-            return {"id": rid, "ok": True, "i2c_bytes": self.rig.oled.counter.total}
+            bus = self.rig.board.i2c_buses[self.rig.spec["display"]["i2c"]]
+            return {
+                "id": rid,
+                "ok": True,
+                "i2c_bytes": self.rig.oled.counter.total,  # to the OLED, control bytes included
+                "i2c_data_bytes": self.rig.oled.data_counter.total,  # display RAM bytes only
+                "i2c_bus_bytes": bus.traffic.total,  # the whole bus, address bytes included
+            }
         return _error(rid, "unknown_op", f"unknown debug op {str(op)[:32]!r}")
+
+    def _finger(self, rid: int, req: dict[str, Any]) -> dict[str, Any]:
+        """Place or lift a virtual finger, or unplug, plug or garble the sensor."""
+        sensor = self.rig.sensor
+        if sensor is None:
+            return _error(rid, "no_sensor", "this emulated board has no fingerprint sensor")
+        action = req.get("action")
+        if action == "place":
+            finger = req.get("finger")
+            quality = req.get("quality", "good")
+            if not isinstance(finger, int) or quality not in FINGER_QUALITIES:
+                return _error(rid, "bad_request", "'finger' must be a number; quality good/messy")
+            self.rig.finger_place(finger, quality)
+        elif action == "lift":
+            self.rig.finger_lift()
+        elif action == "unplug":
+            sensor.unplug()
+        elif action == "plug":
+            sensor.plug()
+        else:
+            return _error(rid, "bad_request", "'action' must be place, lift, unplug or plug")
+        self.rig.hold(FINGER_SETTLE_MS)
+        return {
+            "id": rid,
+            "ok": True,
+            "led": sensor.led.describe(),
+            "slots": sorted(sensor.templates),
+        }
 
     def _panel(self) -> str:
         """What the panel shows (display on/off, invert and remap applied), in page layout."""
@@ -76,9 +121,6 @@ class DebugServer:
                 if lit:
                     fb[base + x] |= bit
         return base64.b64encode(bytes(fb)).decode()
-
-
-STEP_AFTER_ADVANCE_MS = 20
 
 
 def _error(rid: int | None, code: str, message: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import os
 import pty
 import tty
 
+from watchword.sim.audit import LinkAudit
+
 
 class Pty:
     def __init__(self) -> None:
@@ -45,18 +47,24 @@ class PtyStdio:
     back, so `select.poll` on stdin tells the truth; a raw file object does the same here.
     """
 
-    def __init__(self, link: Pty) -> None:
+    def __init__(self, link: Pty, audit: LinkAudit | None = None) -> None:
         self._link = link
+        self._audit = audit
         self.buffer = self
 
     def fileno(self) -> int:
         return self._link.master
 
     def read(self, n: int = 1) -> bytes:
-        return self._link.read(n)
+        data = self._link.read(n)
+        if self._audit is not None:
+            self._audit.received(data)
+        return data
 
     def write(self, data: bytes | str) -> int:
         raw = data.encode() if isinstance(data, str) else bytes(data)
+        if self._audit is not None:
+            self._audit.sent(raw)
         self._link.write(raw)
         return len(data)
 

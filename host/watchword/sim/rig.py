@@ -11,8 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import select
+import shutil
+import signal
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,12 +27,38 @@ from watchword.sim import shims
 from watchword.sim.clock import VirtualClock
 from watchword.sim.debugserver import DebugServer
 from watchword.sim.keypad_model import KeypadModel
+from watchword.sim.audit import LinkAudit
 from watchword.sim.pty import Pty, PtyStdio
+from watchword.sim.r503_model import R503Model
+from watchword.sim.shims.machine import MachineReset
 from watchword.sim.ssd1306_model import SSD1306Model
 from watchword.sim.wiring import Board
 
 STEP_MS = 10  # virtual time per firmware step while a key is held or released
-IDLE_WAIT_S = 0.005  # how long the loop waits for a frame before the next step
+IDLE_WAIT_S = 0.005
+ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often  # how long the loop waits for a frame before the next step
+
+
+class HangableDevice:
+    """An I2C device that a fault test can make hang, as a wedged bus or chip would."""
+
+    def __init__(self, device: SSD1306Model) -> None:
+        self.device = device
+        self.hang = False
+
+    def i2c_write(self, data: bytes) -> None:
+        while self.hang:
+            time.sleep(0.01)
+        self.device.i2c_write(data)
+
+    def i2c_read(self, count: int) -> bytes:
+        while self.hang:
+            time.sleep(0.01)
+        return self.device.i2c_read(count)
+
+
+def _bite(signum: int, frame: object) -> None:
+    raise MachineReset("watchdog: the firmware hung")
 
 
 def board_names() -> list[str]:
@@ -43,21 +74,38 @@ def load_pin_map(board: str) -> dict[str, Any]:
 
 
 class Rig:
-    def __init__(self, state: Path, board: str = "pico") -> None:
+    def __init__(
+        self,
+        state: Path,
+        board: str = "pico",
+        *,
+        follow_real_time: bool = True,
+        release: bool = False,
+    ) -> None:
         self.state = state.resolve()
         self.spec = load_pin_map(board)
-        self.clock = VirtualClock(follow_real_time=True)
+        # A still clock moves only with key presses and `debug.advance`, so every screen
+        # (a timer bar too) comes out the same on every run: the screen fixtures use it.
+        self.clock = VirtualClock(follow_real_time=follow_real_time)
         uid = hashlib.sha256(str(self.state).encode()).digest()[:8]
         self.board = Board(self.clock, name=board, unique_id=uid)
         display = self.spec["display"]
         self.oled = SSD1306Model()
         self.board.i2c_bus(display["i2c"], scl=display["scl"], sda=display["sda"])
-        self.board.add_i2c_device(display["i2c"], display["addr"], self.oled)
+        self.display_bus = HangableDevice(self.oled)  # a fault test can hang the display
+        self.board.add_i2c_device(display["i2c"], display["addr"], self.display_bus)
         self.keypad = KeypadModel.from_pin_map(self.board, self.spec["keypad"])
+        sensor = self.spec.get("fingerprint")
+        self.sensor = R503Model.from_pin_map(self.board, sensor) if sensor else None
         self.link = Pty()
         self.debug = Pty()
         self.debug_server = DebugServer(self)
         self.firmware: ModuleType | None = None
+        self.release = release  # run a release build: no debug link, Ctrl-C ignored
+        self.in_repl = False
+        self.audit = LinkAudit()  # no reply may carry a secret the host sent
+        # Work from other threads (the web page's key presses): run in the loop, in order.
+        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def flash(self) -> None:
         """Lay out the token's flash: the pin map goes on it as `board.json`, as flashing does."""
@@ -68,21 +116,77 @@ class Rig:
         """Start the firmware: from here on this process is the token."""
         self.flash()
         shims.install(self.board, self.clock)
-        stdio = PtyStdio(self.link)
+        stdio = PtyStdio(self.link, self.audit)
         sys.stdin = stdio
         sys.stdout = stdio
         os.chdir(self.state)
-        fw = str(firmware_dir())
+        fw = str(self._release_tree() if self.release else firmware_dir())
         if fw not in sys.path:
             sys.path.insert(0, fw)
+        self.resets = 0
+        self._start_firmware()
+
+    def _release_tree(self) -> Path:
+        """A release build's firmware on the token's flash: no debug link, DEBUG = False."""
+        from watchword.build import DEBUG_ONLY, release_main
+
+        src, dst = firmware_dir(), self.state / ".release"
+        shutil.rmtree(dst, ignore_errors=True)
+        skip = [Path(p).name for p in DEBUG_ONLY]
+        shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", *skip))
+        (dst / "main.py").write_text(release_main((src / "main.py").read_text(), debug=False))
+        return dst
+
+    def _start_firmware(self) -> None:
+        """Power-on: the firmware's modules load afresh and main.start() runs."""
+        for name in [m for m in sys.modules if m == "main" or m == "ww" or m.startswith("ww.")]:
+            del sys.modules[name]
+        self.board.watchdog.timeout_ms = None  # a reset stops the watchdog until started again
         import main  # the firmware's main.py
 
         self.firmware = main
-        main.start()
+        self._guarded(main.start)
 
     def step(self) -> None:
         assert self.firmware is not None, "boot() first"
-        self.firmware.step()
+        if self.in_repl:
+            return  # maintenance ended the firmware's loop, as run() does on a board
+        self._guarded(self.firmware.step)
+        parts = getattr(self.firmware, "parts", None)
+        if parts is not None and parts.app.maintenance:
+            self._guarded(self.firmware.step)  # the loop's last step sends the reply
+            self.in_repl = True
+            print("maintenance confirmed: the firmware's loop has ended", file=sys.stderr)
+
+    def _guarded(self, run: Callable[[], None]) -> None:
+        """Run firmware code under the watchdog: a hang or a missed feed resets the board.
+
+        A hang inside the call is caught by a real-time alarm at the watchdog's timeout (the
+        clock follows real time); a loop that stops feeding, by the watchdog's own record.
+        """
+        dog = self.board.watchdog
+        if dog.timeout_ms:
+            signal.signal(signal.SIGALRM, _bite)
+            signal.setitimer(signal.ITIMER_REAL, dog.timeout_ms / 1000)
+        try:
+            run()
+        except MachineReset as e:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._reset(str(e))
+            return
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if dog.timeout_ms and dog.expired():
+            self._reset("watchdog: not fed in time")
+
+    def _reset(self, why: str) -> None:
+        self.resets += 1
+        print(f"reset {self.resets}: {why}", file=sys.stderr, flush=True)
+        self.display_bus.hang = False
+        self.oled.power_on_reset()
+        self.keypad.release_all()
+        self.board.watchdog.longest_gap_ms = 0
+        self._start_firmware()
 
     def hold(self, ms: int) -> None:
         """Let `ms` of virtual time pass, stepping the firmware as a board's loop would."""
@@ -90,14 +194,48 @@ class Rig:
             self.clock.advance(STEP_MS)
             self.step()
 
+    def advance(self, ms: int) -> None:
+        """Let `ms` pass with the firmware running through it (so it feeds its watchdog)."""
+        while ms > 0:
+            chunk = min(ms, ADVANCE_CHUNK_MS)
+            self.clock.advance(chunk)
+            self.step()
+            ms -= chunk
+        self.hold(2 * STEP_MS)
+
+    def finger_place(self, finger_id: int, quality: str = "good") -> None:
+        if self.sensor is None:
+            raise LookupError("this emulated board has no fingerprint sensor")
+        self.sensor.place(finger_id, quality=quality)
+        self.hold(4 * STEP_MS)
+
+    def finger_lift(self) -> None:
+        if self.sensor is not None:
+            self.sensor.lift()
+            self.hold(4 * STEP_MS)
+
     def press(self, key: str) -> None:
         self.keypad.press(key)
         self.hold(4 * STEP_MS)
         self.keypad.release(key)
         self.hold(4 * STEP_MS)
 
+    def call_soon(self, task: Callable[[], None]) -> None:
+        """Run `task` in the rig's loop (thread-safe): the firmware stays single-threaded."""
+        self._inbox.put(task)
+
+    def run_queued(self) -> None:
+        """Run the tasks that other threads queued with `call_soon`."""
+        while True:
+            try:
+                task = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            task()
+
     def serve_forever(self) -> None:
         while True:
+            self.run_queued()
             readable, _, _ = select.select(
                 [self.link.master, self.debug.master], [], [], IDLE_WAIT_S
             )

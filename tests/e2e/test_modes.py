@@ -1,0 +1,78 @@
+"""OCRA's mutual and signature modes and one-time codes, through the CLI and the emulated token."""
+
+from __future__ import annotations
+
+import oath
+
+from e2e.conftest import PIN, SECRET, Token
+from watchword.link.client import USER_WAIT_S
+
+KEY = bytes.fromhex(SECRET)
+
+
+def enroll(token: Token, name: str, suite: str, **extra: object) -> None:
+    rid = token.link.send("enroll", name=name, suite=suite, secret=SECRET, counter=0, **extra)
+    token.wait_for("Check ")
+    token.debug.press("#")
+    token.link.reply(rid, USER_WAIT_S)
+    token.debug.press("*")
+
+
+def test_mutual_the_server_proves_itself_then_the_token_answers(token: Token) -> None:
+    suite = "OCRA-1:HOTP-SHA1-8:QA08"
+    token.set_pin()
+    enroll(token, "bank", suite, mode="mutual")
+    qc = token.cli("challenge", "bank").stdout.strip()
+    assert len(qc) == 8
+    compute = oath.str2ocrasuite(suite)
+    qs = "SRV11110"
+    server = str(compute(KEY, Qsc=qc + qs)).zfill(8)
+    proc = token.cli_background("respond", "bank", qs, "--server-response", server)
+    token.wait_for("Approve login")
+    token.debug.press(PIN + "#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.strip().splitlines()[-1] == str(compute(KEY, Qsc=qs + qc)).zfill(8)
+
+
+def test_mutual_a_fake_server_is_refused(token: Token) -> None:
+    token.set_pin()
+    enroll(token, "bank", "OCRA-1:HOTP-SHA1-8:QA08", mode="mutual")
+    token.cli("challenge", "bank")
+    proc = token.cli_background("respond", "bank", "SRV11110", "--server-response", "12345678")
+    token.wait_for("Approve login")
+    token.debug.press(PIN + "#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "server's response is wrong" in err
+    screen = token.wait_for("NOT VERIFIED")
+    assert screen[0].endswith("✗")
+
+
+def test_sign_shows_the_transaction_before_approval(token: Token) -> None:
+    suite = "OCRA-1:HOTP-SHA256-8:QN16"
+    token.set_pin()
+    enroll(token, "pay", suite, mode="sign")
+    proc = token.cli_background(
+        "respond", "pay", "--field", "account=998877", "--field", "amount=10000"
+    )
+    screen = token.wait_for("Sign?")
+    assert "Acct 998877" in screen and "Amount 10000" in screen
+    token.debug.press("#" + PIN + "#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    want = oath.str2ocrasuite(suite)(KEY, Q="0699887710000")
+    assert out.strip().splitlines()[-1] == str(want).zfill(8)
+
+
+def test_hotp_over_usb_and_on_screen_share_one_counter(token: Token) -> None:
+    token.set_pin()
+    enroll(token, "git", "HOTP-SHA1-6")
+    proc = token.cli_background("respond", "git")
+    token.wait_for("Approve login")
+    token.debug.press(PIN + "#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.strip().splitlines()[-1] == oath.hotp(SECRET, 0)
+    token.debug.press("*#" + PIN + "#")
+    assert oath.hotp(SECRET, 1) in "".join(token.screen()).replace(" ", "")
