@@ -24,10 +24,10 @@ from typing import Any
 
 from watchword.paths import boards_dir, firmware_dir
 from watchword.sim import shims
+from watchword.sim.audit import LinkAudit
 from watchword.sim.clock import VirtualClock
 from watchword.sim.debugserver import DebugServer
 from watchword.sim.keypad_model import KeypadModel
-from watchword.sim.audit import LinkAudit
 from watchword.sim.pty import Pty, PtyStdio
 from watchword.sim.r503_model import R503Model
 from watchword.sim.shims.machine import MachineReset
@@ -35,8 +35,8 @@ from watchword.sim.ssd1306_model import SSD1306Model
 from watchword.sim.wiring import Board
 
 STEP_MS = 10  # virtual time per firmware step while a key is held or released
-IDLE_WAIT_S = 0.005
-ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often  # how long the loop waits for a frame before the next step
+IDLE_WAIT_S = 0.005  # how long the loop waits for a frame before the next step
+ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often
 
 
 class HangableDevice:
