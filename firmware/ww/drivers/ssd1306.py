@@ -3,6 +3,10 @@
 The board layer hands over a ready I2C object. show() sends only what changed since the
 last show(). It sends one window per changed page (8-row band), narrowed to the changed
 columns, or one window around all the changes when that costs fewer bus bytes.
+
+Saving the panel when idle: dim(True) lowers the contrast, poweroff() blanks it (the chip
+keeps its RAM, so nothing is resent), and wake() brings both back; each sends a command
+only when the state changes, so calling them every loop costs no bus traffic.
 """
 
 import framebuf
@@ -37,6 +41,8 @@ _CTRL_CMD = const(0x80)  # Co=1, D/C=0: one command byte follows
 _CTRL_CMDS = const(0x00)  # Co=0, D/C=0: command bytes to the end of the write
 _CTRL_DATA = const(0x40)  # Co=0, D/C=1: display data to the end of the write
 _WINDOW_COST = const(8)  # 00 21 x0 x1 22 p0 p1, then the 40 before the data
+_FULL_CONTRAST = const(0xFF)
+_DIM_CONTRAST = const(0x00)  # the panel's lowest level: still readable up close
 
 _DATA_PREFIX = b"\x40"
 
@@ -66,6 +72,9 @@ class SSD1306(framebuf.FrameBuffer):
         self._win[1] = _SET_COL_ADDR
         self._win[4] = _SET_PAGE_ADDR
         self._writev = getattr(i2c, "writevto", None)
+        self.brightness = _FULL_CONTRAST  # the contrast when not dimmed
+        self.dimmed = False
+        self.is_on = False
         self._tx = None  # data buffer for buses without writevto, made on first use
         super().__init__(self.buffer, width, height, framebuf.MONO_VLSB)
         self.init_display()
@@ -97,7 +106,7 @@ class SSD1306(framebuf.FrameBuffer):
                     _SET_VCOM_DESEL,
                     0x30,
                     _SET_CONTRAST,
-                    0xFF,
+                    self.brightness,
                     _SET_ENTIRE_ON,  # show the RAM contents
                     _SET_NORM_INV,  # not inverted
                     _SET_CHARGE_PUMP,
@@ -106,6 +115,8 @@ class SSD1306(framebuf.FrameBuffer):
                 )
             ),
         )
+        self.dimmed = False
+        self.is_on = True
         self.fill(0)
         self.show(full=True)
 
@@ -114,14 +125,36 @@ class SSD1306(framebuf.FrameBuffer):
         self.i2c.writeto(self.addr, self._cmd)
 
     def poweroff(self):
+        """Blank the panel (sleep mode); the display RAM and the framebuffer are kept."""
         self.write_cmd(_SET_DISP)
+        self.is_on = False
 
     def poweron(self):
         self.write_cmd(_SET_DISP | 0x01)
+        self.is_on = True
 
     def contrast(self, v):
+        """Set the brightness (0-255) used when not dimmed."""
+        self.brightness = v & 0xFF
+        if not self.dimmed:
+            self._send_contrast(self.brightness)
+
+    def dim(self, on=True):
+        """Dim the panel (on=False: back to full brightness); a no-op when already so."""
+        on = bool(on)
+        if on != self.dimmed:
+            self.dimmed = on
+            self._send_contrast(_DIM_CONTRAST if on else self.brightness)
+
+    def wake(self):
+        """Full brightness, and the panel on: call it on a key or a touch, or a new screen."""
+        if not self.is_on:
+            self.poweron()
+        self.dim(False)
+
+    def _send_contrast(self, v):
         self.write_cmd(_SET_CONTRAST)
-        self.write_cmd(v & 0xFF)
+        self.write_cmd(v)
 
     def invert(self, v):
         self.write_cmd(_SET_NORM_INV | (1 if v else 0))
