@@ -12,6 +12,7 @@ from ww import __version__
 from ww.app import App
 from ww.board import Board, load
 from ww.clock import WallClock
+from ww.idle import DisplayPower
 from ww.link import CAPS, PROTOCOL, Link
 from ww.usb import UsbSerial
 from ww.vault import Vault
@@ -31,6 +32,7 @@ class Parts:
         self.link = link
         self.debug = debug
         self.watchdog = watchdog
+        self.power = DisplayPower(display, time.ticks_ms())
 
 
 def start(board_path="board.json", vault_root="vault"):
@@ -79,7 +81,7 @@ def step():
     p.watchdog.feed()
     now = time.ticks_ms()
     key = p.keypad.scan(now)
-    if key:
+    if key and p.power.key(now):
         p.app.key(key, now)
     p.link.poll(now)
     if p.debug:
@@ -87,7 +89,10 @@ def step():
     p.app.tick(now)
     if p.app.dirty:
         p.app.dirty = False
+        p.power.shown(now)
         p.display.show()
+    else:
+        p.power.tick(now)
 
 
 def run():

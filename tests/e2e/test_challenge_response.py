@@ -173,10 +173,11 @@ def test_ten_wrong_pins_wipe_the_vault(ready: Token) -> None:
     ready.debug.press("12345678#")
     for left in range(9, 0, -1):
         ready.debug.advance(60_000)  # wait out the delay after the last failure
+        ready.debug.press("D")  # the panel went dark meanwhile: a key that types nothing wakes it
         ready.debug.press("9999#")
         ready.wait_for(f"{left} tries left")
     ready.debug.advance(60_000)
-    ready.debug.press("9999#")
+    ready.debug.press("D9999#")
     ready.wait_for("Vault wiped")
     assert ready.credentials() == []
     ready.debug.press("*")
@@ -244,3 +245,14 @@ def test_pin_change_through_the_cli(ready: Token) -> None:
     ready.debug.press("*")
     response = response_on_screen(type_challenge(ready, "12345678", pin="1357"))
     assert response == expected("12345678")
+
+
+def test_the_panel_dims_then_goes_dark_and_the_waking_key_types_nothing(ready: Token) -> None:
+    ready.debug.advance(25_000)
+    assert "1 credential" in ready.screen()  # dimmed, still readable
+    ready.debug.advance(40_000)
+    assert ready.screen() == []  # off
+    ready.debug.press("#")  # wakes the panel only
+    assert "1 credential" in ready.screen()
+    ready.debug.press("#")
+    ready.wait_for("Challenge")

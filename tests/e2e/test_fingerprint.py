@@ -117,7 +117,7 @@ def test_a_wipe_empties_the_sensor(fingered: Token) -> None:
     fingered.debug.press("12345678#")
     for _ in range(10):
         fingered.debug.advance(60_000)
-        fingered.debug.press("9999#")
+        fingered.debug.press("D9999#")  # D wakes the panel, which went dark meanwhile
     fingered.wait_for("Vault wiped")
     assert fingered.debug.finger("lift")["slots"] == []
     assert fingered.cli("finger", "list").stdout.startswith("no fingers enrolled")
