@@ -63,9 +63,14 @@ def _big(fb, code, y):
 
 
 def _entry(fb, text, y):
-    """Typed digits: big when they fit, else wrapped small text showing the tail."""
+    """Typed digits: big when they fit, else wrapped small text showing the tail.
+
+    Big digits start at a fixed x, so a key press redraws one digit and the cursor: the
+    display update stays a few dozen bytes.
+    """
     if len(text) <= 8 and text.isdigit() or not text:
-        _big(fb, text + "-" if len(text) < 8 else text, y)
+        x = (W - bigfont.text_width("0" * 8)) // 2
+        bigfont.draw(fb, text + "-" if len(text) < 8 else text, x, y, 1)
     else:
         tail = text[-(COLS * 2) :]
         _center(fb, tail[:COLS], y + 2)
