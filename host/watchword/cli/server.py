@@ -1,0 +1,266 @@
+"""`watchword server ...`: the verifier for real users, on SQLite (default) or PostgreSQL.
+
+Every command takes `--db URL` (a SQLite file, or postgresql://...; default $WATCHWORD_DB,
+else ./watchword.db) and `--json`. Errors are one line and exit 1; a refused response
+exits 1 too, saying why (wrong, expired, used, throttled with the time left, locked).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from watchword.cli.common import emit, fail, json_option
+from watchword.server import Outcome, Store, Verifier, open_store, read_file
+from watchword.server.errors import BadFile, ServerError
+from watchword.verifier import group
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    default=None,
+    help="A SQLite file, or postgresql://user@host/db (default: $WATCHWORD_DB, else"
+    " ./watchword.db).",
+)
+
+
+def server_errors(f: F) -> F:
+    """A ServerError or ValueError becomes one clear line (or JSON) and exit code 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return f(*args, **kwargs)
+        except ServerError as e:
+            fail(e.code, e.message, as_json)
+        except ValueError as e:
+            fail("bad_input", str(e), as_json)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _verifier(db: str | None) -> Verifier:
+    return Verifier(open_store(db))
+
+
+def _read_password(prompt: bool, from_stdin: bool) -> str | None:
+    if prompt and from_stdin:
+        raise ValueError("give one of --password or --password-stdin")
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if prompt:
+        text: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return text
+    return None
+
+
+@click.group()
+def server() -> None:
+    """Verify responses for real users: users, credentials, challenges, throttling."""
+
+
+@server.command()
+@db_option
+@json_option
+@server_errors
+def init(db: str | None, as_json: bool) -> None:
+    """Create the verifier's tables (nothing changes if they exist)."""
+    with Store(db) as store:
+        created = store.init()
+        where = store.describe()
+    text = f"{'Created' if created else 'Already set up:'} {where}"
+    emit(as_json, {"database": where, "created": created}, text)
+
+
+@server.command("add-user")
+@click.argument("user")
+@click.option("--password", "prompt", is_flag=True, help="Ask for a portal password.")
+@click.option("--password-stdin", "from_stdin", is_flag=True, help="Read it from stdin.")
+@db_option
+@json_option
+@server_errors
+def add_user(user: str, prompt: bool, from_stdin: bool, db: str | None, as_json: bool) -> None:
+    """Add a user (with a password for the portal, if given)."""
+    password = _read_password(prompt, from_stdin)
+    v = _verifier(db)
+    with v.store:
+        v.add_user(user, password)
+    emit(as_json, {"user": user, "password": password is not None}, f"Added {user}.")
+
+
+@server.command()
+@click.argument("user")
+@click.option("--password-stdin", "from_stdin", is_flag=True, help="Read it from stdin.")
+@db_option
+@json_option
+@server_errors
+def password(user: str, from_stdin: bool, db: str | None, as_json: bool) -> None:
+    """Set a user's portal password (asked twice, or read from stdin)."""
+    text = _read_password(not from_stdin, from_stdin)
+    assert text is not None
+    v = _verifier(db)
+    with v.store:
+        v.set_password(user, text)
+    emit(as_json, {"user": user}, f"Password set for {user}.")
+
+
+@server.command("import")
+@click.argument("user")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--pskc-passphrase",
+    metavar="PASSPHRASE",
+    envvar="WATCHWORD_PSKC_PASSPHRASE",
+    help="The passphrase an encrypted PSKC file was written with.",
+)
+@click.option(
+    "--pskc-key-file",
+    type=click.Path(path_type=Path),
+    help="A file holding the pre-shared key (hex) an encrypted PSKC file was written with.",
+)
+@db_option
+@json_option
+@server_errors
+def import_file(
+    user: str,
+    file: Path,
+    pskc_passphrase: str | None,
+    pskc_key_file: Path | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Add the credentials in a PSKC or OATH CSV file to USER: all of them, or none."""
+    key = None
+    if pskc_key_file:
+        try:
+            key = bytes.fromhex(_secret_file(pskc_key_file))
+        except ValueError:
+            raise BadFile(f"{pskc_key_file}: the PSKC key must be hex digits") from None
+    specs = read_file(file, pskc_passphrase, key)
+    v = _verifier(db)
+    with v.store:
+        v.add_credentials(user, specs)
+    rows = [{"name": s.name, "kind": s.kind, "suite": s.suite, "digits": s.digits} for s in specs]
+    names = ", ".join(f"{s.name} ({s.suite or s.kind})" for s in specs)
+    emit(as_json, {"user": user, "credentials": rows}, f"Imported for {user}: {names}.")
+
+
+def _secret_file(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError as e:
+        raise BadFile(f"cannot read {path}: {e.strerror or e}") from None
+
+
+@server.command()
+@click.argument("user")
+@click.option("--credential", metavar="NAME", help="Which OCRA credential (default: the first).")
+@click.option(
+    "--mutual",
+    "client_question",
+    metavar="CHALLENGE",
+    help="Mutual OCRA: the token's challenge; the server's response to it is printed.",
+)
+@db_option
+@json_option
+@server_errors
+def challenge(
+    user: str, credential: str | None, client_question: str | None, db: str | None, as_json: bool
+) -> None:
+    """Issue a challenge for USER to type on the token; it answers once and expires."""
+    v = _verifier(db)
+    with v.store:
+        ch = v.issue(user, credential, client_question)
+        left = round(ch.expires - v.clock())
+    text = f"Challenge for {user} ({ch.credential}): {group(ch.question)}"
+    text += f"\nexpires in {left} s; id {ch.id}"
+    if ch.server_response:
+        text += f"\nserver response: {ch.server_response} (the token checks it)"
+    emit(as_json, {**ch.as_dict(), "expires_in": left}, text)
+
+
+@server.command()
+@click.argument("user")
+@click.argument("response")
+@click.option("--challenge-id", metavar="ID", help="The challenge answered (default: the latest).")
+@click.option("--credential", metavar="NAME", help="Check only this credential.")
+@db_option
+@json_option
+@server_errors
+def verify(
+    user: str,
+    response: str,
+    challenge_id: str | None,
+    credential: str | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Check USER's response (to the latest challenge) or one-time code; exit 1 if refused."""
+    v = _verifier(db)
+    with v.store:
+        outcome = v.verify(user, response, challenge_id, credential)
+    report(outcome, as_json)
+
+
+def report(outcome: Outcome, as_json: bool) -> None:
+    details = {k: v for k, v in outcome.as_dict().items() if k not in ("ok", "message", "code")}
+    if outcome.ok:
+        emit(as_json, details, outcome.message)
+        return
+    if as_json:
+        error = {"code": outcome.code, "message": outcome.message}
+        click.echo(json.dumps({"ok": False, "error": error, **details}))
+    else:
+        click.echo(f"refused: {outcome.message}", err=True)
+    sys.exit(1)
+
+
+@server.command()
+@click.argument("user")
+@db_option
+@json_option
+@server_errors
+def unlock(user: str, db: str | None, as_json: bool) -> None:
+    """Lift USER's lockout and reset the failure count."""
+    v = _verifier(db)
+    with v.store:
+        v.unlock(user)
+    emit(as_json, {"user": user}, f"Unlocked {user}.")
+
+
+@server.command()
+@db_option
+@json_option
+@server_errors
+def users(db: str | None, as_json: bool) -> None:
+    """List users, their credentials and their throttling state (never secrets)."""
+    v = _verifier(db)
+    with v.store:
+        rows = v.users()
+    lines = []
+    for u in rows:
+        state = "locked" if u["locked"] else f"wait {u['wait']:.0f} s" if u["wait"] > 0 else "ok"
+        creds = ", ".join(
+            f"{c['name']} ({c['suite'] or c['kind']}, counter {c['counter']})"
+            if c["kind"] != "totp"
+            else f"{c['name']} (totp {c['digits']} digits/{c['period']} s, drift {c['drift']})"
+            for c in u["credentials"]
+        )
+        pw = "password" if u["password"] else "no password"
+        lines.append(
+            f"{u['name']}\t{pw}\t{state}, {u['failures']} failures\t{creds or 'no credentials'}"
+        )
+    emit(as_json, {"users": rows}, "\n".join(lines) or "no users")
+
+
+COMMANDS = [server]

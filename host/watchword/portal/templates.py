@@ -1,0 +1,141 @@
+"""The portal's pages (Jinja templates, autoescaped). Kept in Python so they ship with the
+package like any module."""
+
+from __future__ import annotations
+
+BASE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}Watchword login{% endblock %}</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem;
+         color: #111; }
+  h1 { font-size: 1.4rem; }
+  label { display: block; margin: .8rem 0 .2rem; }
+  input { font-size: 1.2rem; padding: .4rem; width: 100%; box-sizing: border-box; }
+  button { font-size: 1.1rem; padding: .5rem 1.2rem; margin-top: 1rem; }
+  .code { font-family: ui-monospace, monospace; font-size: 3rem; letter-spacing: .15em;
+          margin: 1rem 0; }
+  .error { color: #a00; font-weight: bold; }
+  .note { color: #555; }
+  .row { display: flex; gap: 1rem; align-items: center; }
+  form.inline { display: inline; }
+</style>
+</head>
+<body>
+<main>
+{% for code, message in get_flashed_messages(with_categories=true) %}
+  <p class="error" id="error" data-code="{{ code }}">{{ message }}</p>
+{% endfor %}
+{% block body %}{% endblock %}
+</main>
+</body>
+</html>
+"""
+
+LOGIN = """{% extends "base.html" %}
+{% block body %}
+<h1>Log in</h1>
+<form method="post" action="{{ url_for('login') }}" id="login">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required value="{{ username }}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit" id="next">Next</button>
+</form>
+{% endblock %}
+"""
+
+CHALLENGE = """{% extends "base.html" %}
+{% block body %}
+{% if grouped %}
+<h1>Type this challenge on your token</h1>
+<p class="note">On the token: press #, pick <b>{{ credential }}</b> if it asks, type the
+challenge and #, then your PIN and #.</p>
+<div class="row">
+  <p class="code" id="challenge" aria-label="challenge">{{ grouped }}</p>
+  <img id="qr" src="{{ qr }}" alt="the challenge as a QR code, for phone apps">
+</div>
+<p id="timer">Expires in <span id="countdown" data-left="{{ left }}">{{ left }}</span> s</p>
+{% else %}
+<h1>Enter the code your token shows</h1>
+{% endif %}
+<form method="post" action="{{ url_for('respond') }}" id="respond">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="response">{{ "Response" if grouped else "Code" }} shown on the token</label>
+  <input id="response" name="response" inputmode="numeric" autocomplete="one-time-code"
+         autofocus required>
+  <button type="submit" id="submit">Log in</button>
+</form>
+{% if usb %}
+<form method="post" action="{{ url_for('usb') }}" class="inline" id="usb-form">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <button type="submit" id="usb">Use my token over USB</button>
+</form>
+{% endif %}
+{% if grouped %}
+<form method="post" action="{{ url_for('new_challenge') }}" class="inline">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <button type="submit" id="new">New challenge</button>
+</form>
+<script>
+  (function () {
+    var el = document.getElementById("countdown");
+    var left = parseInt(el.dataset.left, 10);
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) {
+        clearInterval(timer);
+        document.getElementById("timer").textContent =
+          "This challenge has expired: ask for a new one.";
+        return;
+      }
+      el.textContent = left;
+    }, 1000);
+  })();
+</script>
+{% endif %}
+{% endblock %}
+"""
+
+LOCKED = """{% extends "base.html" %}
+{% block body %}
+<h1 id="locked">Account locked</h1>
+<p>{{ message }}</p>
+<form method="post" action="{{ url_for('logout') }}">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <button type="submit" id="logout">Back</button>
+</form>
+{% endblock %}
+"""
+
+WELCOME = """{% extends "base.html" %}
+{% block body %}
+<h1 id="status">Logged in</h1>
+<p>Welcome, <b id="user">{{ user }}</b>.</p>
+<form method="post" action="{{ url_for('logout') }}">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <button type="submit" id="logout">Log out</button>
+</form>
+{% endblock %}
+"""
+
+PROBLEM = """{% extends "base.html" %}
+{% block body %}
+<h1>{{ title }}</h1>
+<p class="error" id="problem">{{ message }}</p>
+<p><a href="{{ url_for('index') }}">Start again</a></p>
+{% endblock %}
+"""
+
+TEMPLATES = {
+    "base.html": BASE,
+    "login.html": LOGIN,
+    "challenge.html": CHALLENGE,
+    "locked.html": LOCKED,
+    "welcome.html": WELCOME,
+    "problem.html": PROBLEM,
+}

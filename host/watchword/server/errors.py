@@ -1,0 +1,61 @@
+"""Errors of the verifier and its store: each is one line that says what to do, with a code."""
+
+from __future__ import annotations
+
+
+class ServerError(Exception):
+    """An error the user sees: a short code for scripts and a one-line message."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(ServerError):
+    code = "bad_input"
+
+
+class MalformedResponse(BadInput):
+    code = "malformed_response"
+
+
+class UnknownUser(ServerError):
+    code = "unknown_user"
+
+    def __init__(self, user: str) -> None:
+        super().__init__(f"unknown user {user!r}: add it with `watchword server add-user`")
+
+
+class UserExists(ServerError):
+    code = "user_exists"
+
+
+class NoCredential(ServerError):
+    code = "no_credential"
+
+
+class BadFile(ServerError):
+    code = "bad_file"
+
+
+class Unreachable(ServerError):
+    code = "db_unreachable"
+
+
+class NotInitialized(ServerError):
+    code = "db_not_initialized"
+
+
+class NewerSchema(ServerError):
+    code = "db_schema_newer"
+
+
+class Busy(ServerError):
+    code = "db_busy"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message or "the database is busy: another process holds a write lock on it; try again"
+        )

@@ -1,0 +1,242 @@
+"""The login portal through Flask's test client, on SQLite and PostgreSQL: the password step,
+the challenge page, each specific refusal, CSRF, signed sessions and replayed requests.
+Responses come from the independent `oath` package."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import oath
+import pyotp
+import pytest
+from flask.testing import FlaskClient
+from server.conftest import KEY, PASSWORD, SUITE, Clock
+
+from portal.pages import csrf, errors, field, qr_text
+from watchword.portal import create_app
+from watchword.server import CredentialSpec, Policy, Store, Verifier, open_store
+
+COOKIE = "watchword_session"
+
+
+def response_to(challenge: str) -> str:
+    return str(oath.str2ocrasuite(SUITE)(KEY, Q=challenge.replace(" ", ""))).zfill(6)
+
+
+def wrong(code: str) -> str:
+    return code[:-1] + str((int(code[-1]) + 1) % 10)
+
+
+@dataclass
+class Portal:
+    client: FlaskClient
+    verifier: Verifier
+    clock: Clock
+
+    def login(self, user: str = "alice", password: str = PASSWORD) -> str:
+        page = self.client.get("/").text
+        reply = self.client.post(
+            "/login",
+            data={"csrf": csrf(page), "username": user, "password": password},
+            follow_redirects=True,
+        )
+        return reply.text
+
+    def respond(self, page: str, response: str) -> str:
+        data = {"csrf": csrf(page), "response": response}
+        return self.client.post("/respond", data=data, follow_redirects=True).text
+
+
+def make_app(verifier: Verifier, key: bytes | None = b"test key") -> FlaskClient:
+    app = create_app(verifier, secret_key=key, token_finder=lambda: None)
+    app.testing = True
+    return app.test_client()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store(db_url) as s:
+        s.init()
+    with open_store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def portal(store: Store, clock: Clock) -> Portal:
+    v = Verifier(store, Policy(delay_base=2, lock_after=3), clock)
+    v.add_user("alice", PASSWORD)
+    v.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=SUITE)])
+    return Portal(make_app(v), v, clock)
+
+
+def test_password_then_challenge_then_logged_in(portal: Portal) -> None:
+    page = portal.login()
+    grouped = field(page, "challenge")
+    assert len(grouped) == 9 and grouped[4] == " "  # "1234 5678"
+    assert field(page, "countdown") == "120"
+    assert qr_text(page) == grouped.replace(" ", "")
+    done = portal.respond(page, response_to(grouped))
+    assert field(done, "status") == "Logged in" and field(done, "user") == "alice"
+    assert portal.client.get("/").headers["Location"].endswith("/welcome")
+
+
+def test_unknown_user_and_wrong_password_are_told_apart(portal: Portal) -> None:
+    assert errors(portal.login("mallory")) == ["Unknown user 'mallory'."]
+    assert errors(portal.login(password="not the password")) == ["Wrong password."]
+    assert errors(portal.login())[0].startswith("too many wrong passwords: try again in")
+
+
+def test_a_wrong_response_says_so_and_gives_a_new_challenge(portal: Portal) -> None:
+    page = portal.login()
+    first = field(page, "challenge")
+    again = portal.respond(page, wrong(response_to(first)))
+    assert errors(again) == [
+        "Wrong response. 2 tries left before alice is locked; next try in 2 s."
+    ]
+    assert field(again, "challenge") != first
+
+
+def test_an_expired_challenge_says_expired(portal: Portal) -> None:
+    page = portal.login()
+    challenge = field(page, "challenge")
+    portal.clock.advance(121)
+    late = portal.respond(page, response_to(challenge))
+    assert errors(late) == ["The challenge expired: type this new one on your token."]
+    assert field(late, "challenge") != challenge
+
+
+def test_throttled_with_the_time_left_then_locked(portal: Portal) -> None:
+    page = portal.login()
+    page = portal.respond(page, wrong(response_to(field(page, "challenge"))))
+    too_soon = portal.respond(page, response_to(field(page, "challenge")))
+    assert errors(too_soon) == ["Too many failed attempts: locked for 2 s more."]
+    portal.clock.advance(2)
+    page = portal.respond(too_soon, wrong(response_to(field(too_soon, "challenge"))))
+    portal.clock.advance(4)
+    locked = portal.respond(page, wrong(response_to(field(page, "challenge"))))
+    assert field(locked, "locked") == "Account locked"
+    assert "an administrator must unlock it" in locked
+    portal.verifier.unlock("alice")
+    page = portal.client.get("/challenge").text
+    assert (
+        field(portal.respond(page, response_to(field(page, "challenge"))), "status") == "Logged in"
+    )
+
+
+def test_a_malformed_response_keeps_the_challenge(portal: Portal) -> None:
+    page = portal.login()
+    again = portal.respond(page, "12ab")
+    assert errors(again) == ["That is not a response: it must be 6 digits."]
+    assert field(again, "challenge") == field(page, "challenge")
+
+
+def test_a_replayed_request_is_refused(portal: Portal) -> None:
+    """An attacker who captured the whole request (cookie and form) sends it again."""
+    page = portal.login()
+    cookie = portal.client.get_cookie(COOKIE)
+    assert cookie is not None
+    form = {"csrf": csrf(page), "response": response_to(field(page, "challenge"))}
+    assert field(portal.client.post("/respond", data=form, follow_redirects=True).text, "status")
+    attacker = make_app(portal.verifier)
+    attacker.set_cookie(COOKIE, cookie.value)
+    replay = attacker.post("/respond", data=form, follow_redirects=True).text
+    assert errors(replay) == [
+        "That response was used already: type this new challenge on your token."
+    ]
+    assert "Logged in" not in replay
+
+
+def test_forms_need_the_sessions_csrf_token(portal: Portal) -> None:
+    page = portal.client.get("/").text
+    forged = portal.client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert forged.status_code == 400 and "reload the page" in forged.text
+    other = make_app(portal.verifier)
+    other_token = csrf(other.get("/").text)
+    stolen = {"csrf": other_token, "username": "alice", "password": PASSWORD}
+    assert portal.client.post("/login", data=stolen).status_code == 400
+    assert portal.client.post("/login", data={**stolen, "csrf": csrf(page)}).status_code == 302
+
+
+def test_the_session_cookie_is_signed_and_kept_from_scripts(portal: Portal) -> None:
+    page = portal.client.get("/").text
+    reply = portal.client.post(
+        "/login", data={"csrf": csrf(page), "username": "alice", "password": PASSWORD}
+    )
+    header = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+    cookie = portal.client.get_cookie(COOKIE)
+    assert cookie is not None
+    forged = make_app(portal.verifier, key=b"another key")
+    forged.set_cookie(COOKIE, cookie.value)
+    assert forged.get("/challenge").headers["Location"].endswith("/")  # not accepted
+
+
+def test_two_portal_processes_share_sessions_through_the_store(store: Store, clock: Clock) -> None:
+    """Behind a load balancer: logged in on one portal, answered on the other."""
+    v = Verifier(store, clock=clock)
+    v.add_user("alice", PASSWORD)
+    v.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=SUITE)])
+    first = Portal(make_app(v, key=None), v, clock)
+    page = first.login()
+    with open_store(store.url) as other_store:
+        second = make_app(Verifier(other_store, clock=clock), key=None)
+        cookie = first.client.get_cookie(COOKIE)
+        assert cookie is not None
+        second.set_cookie(COOKIE, cookie.value)
+        data = {"csrf": csrf(page), "response": response_to(field(page, "challenge"))}
+        done = second.post("/respond", data=data, follow_redirects=True).text
+    assert field(done, "status") == "Logged in"
+
+
+def test_a_database_outage_is_one_clear_page(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "watchword.db"
+    with Store(str(path)) as s:
+        s.init()
+    v = Verifier(open_store(str(path)), clock=clock)
+    v.add_user("alice", PASSWORD)
+    v.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=SUITE)])
+    portal = Portal(make_app(v), v, clock)
+    page = portal.login()
+    v.store.close()
+    path.rename(tmp_path / "moved.db")
+    reply = portal.client.post(
+        "/respond", data={"csrf": csrf(page), "response": "123456"}, follow_redirects=True
+    )
+    assert reply.status_code == 503
+    assert field(reply.text, "problem").startswith(f"no database at {path}")
+
+
+def test_a_user_with_a_one_time_code_token_types_the_code(store: Store, clock: Clock) -> None:
+    v = Verifier(store, clock=clock)
+    v.add_user("bob", PASSWORD)
+    v.add_credentials("bob", [CredentialSpec("phone", "totp", KEY, 6, period=30)])
+    portal = Portal(make_app(v), v, clock)
+    page = portal.login("bob")
+    assert "Enter the code your token shows" in page and 'id="challenge"' not in page
+    code = pyotp.TOTP(base64.b32encode(KEY).decode()).at(int(clock.now))
+    assert field(portal.respond(page, code), "status") == "Logged in"
+    again = Portal(make_app(v), v, clock)  # the code, seen and typed again elsewhere
+    page = again.login("bob")
+    assert errors(again.respond(page, code)) == [
+        "That code was used already: wait for the token's next one."
+    ]
+
+
+def test_a_user_without_credentials_is_told_so(portal: Portal) -> None:
+    portal.verifier.add_user("carol", PASSWORD)
+    page = portal.client.get("/").text
+    portal.client.post(
+        "/login", data={"csrf": csrf(page), "username": "carol", "password": PASSWORD}
+    )
+    reply = portal.client.get("/challenge")
+    assert reply.status_code == 403
+    assert "carol has no OCRA credential" in field(reply.text, "problem")
+
+
+def test_each_request_leaves_no_database_connection_open(portal: Portal) -> None:
+    page = portal.login()
+    portal.respond(page, response_to(field(page, "challenge")))
+    assert portal.verifier.store._all == []
