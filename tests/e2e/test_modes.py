@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import oath
 
-from e2e.conftest import PIN, SECRET, Token
+from e2e.conftest import PIN, SECRET, Token, response_on_screen
 from watchword.link.client import USER_WAIT_S
 
 KEY = bytes.fromhex(SECRET)
@@ -76,3 +79,32 @@ def test_hotp_over_usb_and_on_screen_share_one_counter(token: Token) -> None:
     assert out.strip().splitlines()[-1] == oath.hotp(SECRET, 0)
     token.debug.press("*#" + PIN + "#")
     assert oath.hotp(SECRET, 1) in "".join(token.screen()).replace(" ", "")
+
+
+def test_enroll_straight_into_the_verifier(token: Token, tmp_path: Path) -> None:
+    db = str(tmp_path / "verifier.db")
+    assert token.cli("server", "init", "--db", db, port=False).returncode == 0
+    missing = token.cli(
+        "enroll", "bank", "--suite", "OCRA-1:HOTP-SHA1-6:QN08", "--generate",
+        "--server-db", db, "--user", "alice",
+    )  # fmt: skip
+    assert missing.returncode == 1 and "unknown user 'alice'" in missing.stderr
+    assert token.cli("server", "add-user", "alice", "--db", db, port=False).returncode == 0
+    token.set_pin()
+    proc = token.cli_background(
+        "enroll", "bank", "--suite", "OCRA-1:HOTP-SHA1-6:QN08", "--generate",
+        "--server-db", db, "--user", "alice",
+    )  # fmt: skip
+    token.wait_for("Check ")
+    token.debug.press("#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "secret" not in out  # it went to the verifier, not to the screen
+    issued = token.cli("server", "challenge", "alice", "--db", db, "--json", port=False)
+    question = json.loads(issued.stdout)["question"]
+    token.debug.press("*#" + question + "#" + PIN + "#")
+    response = response_on_screen(token.screen())
+    verdict = token.cli("server", "verify", "alice", response, "--db", db, port=False)
+    assert verdict.returncode == 0, verdict.stderr
+    again = token.cli("server", "verify", "alice", response, "--db", db, port=False)
+    assert again.returncode == 1

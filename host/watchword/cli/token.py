@@ -117,6 +117,12 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP).",
 )
 @click.option(
+    "--server-db",
+    metavar="URL",
+    help="Also give the credential to this verifier's store (SQLite path or postgresql://...).",
+)
+@click.option("--user", metavar="USER", help="With --server-db: the user it belongs to.")
+@click.option(
     "--port",
     "ports",
     multiple=True,
@@ -138,6 +144,8 @@ def enroll(
     pskc_path: str | None,
     pskc_passphrase: str | None,
     csv_path: str | None,
+    server_db: str | None,
+    user: str | None,
     ports: tuple[str, ...],
     as_json: bool,
 ) -> None:
@@ -154,11 +162,12 @@ def enroll(
     outputs = _check_outputs(cred, pskc_path, pskc_passphrase, csv_path)
     if show_secret and not generate:
         raise ValueError("--show-secret goes with --generate: other secrets you have already")
-    if generate and not (show_secret or pskc_path or csv_path):
+    if generate and not (show_secret or pskc_path or csv_path or server_db):
         raise ValueError(
-            "a generated secret must reach your verifier: add --pskc FILE, --oath-csv FILE "
-            "or --show-secret"
+            "a generated secret must reach your verifier: add --server-db URL --user USER, "
+            "--pskc FILE, --oath-csv FILE or --show-secret"
         )
+    server = _ServerTarget.check(server_db, user, cred) if server_db or user else None
     devices = _pick_ports(ports)
     if not as_json:
         for note in notes:
@@ -170,6 +179,7 @@ def enroll(
             _check_name_is_free(cred.name, links)
         done, failure = _enroll_on_each(cred, code, links, as_json)
     written = outputs.write(cred, done)
+    on_server = server.add(cred) if server is not None else None
 
     data: dict[str, Any] = {
         "name": cred.name,
@@ -184,6 +194,9 @@ def enroll(
     where = f" on {' and '.join(done)}" if len(devices) > 1 else ""
     lines = [f"Enrolled {cred.name}{where}."]
     lines += [f"{what}: {path} (mode 0600)" for what, path in _file_labels(written)]
+    if on_server:
+        data["server"] = on_server
+        lines.append(f"verifier: {on_server}")
     if show_secret:
         data["secret"] = cred.secret_hex
         lines.append(f"secret: {cred.secret_hex}")
@@ -387,3 +400,46 @@ def delete(name: str, port: str | None, as_json: bool) -> None:
 
 
 COMMANDS = [devices, info, list_credentials, enroll, delete]
+
+
+class _ServerTarget:
+    """`--server-db URL --user USER`: the enrollment goes straight into a verifier's store."""
+
+    def __init__(self, url: str, user: str) -> None:
+        self.url = url
+        self.user = user
+
+    @classmethod
+    def check(cls, url: str | None, user: str | None, cred: Credential) -> _ServerTarget:
+        """Before anything is enrolled: the store opens, the user exists, the name is free."""
+        from watchword.server.credentials import from_credential
+        from watchword.server.errors import ServerError
+        from watchword.server.service import Verifier
+        from watchword.server.store import open_store
+
+        if not url or not user:
+            raise ValueError("--server-db and --user go together: give both")
+        try:
+            from_credential(cred)  # a credential the verifier can check
+            users = {u["name"]: u for u in Verifier(open_store(url)).users()}
+        except ServerError as e:
+            raise ValueError(e.message) from None
+        if user not in users:
+            raise ValueError(f"unknown user {user!r}: add it with `watchword server add-user`")
+        if any(c["name"] == cred.name for c in users[user]["credentials"]):
+            raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
+        return cls(url, user)
+
+    def add(self, cred: Credential) -> str:
+        from watchword.server.credentials import from_credential
+        from watchword.server.errors import ServerError
+        from watchword.server.service import Verifier
+        from watchword.server.store import open_store
+
+        try:
+            Verifier(open_store(self.url)).add_credentials(self.user, [from_credential(cred)])
+        except ServerError as e:
+            raise ValueError(
+                f"the token has {cred.name} but the server refused it: {e.message}"
+            ) from None
+        return f"{self.url} (user {self.user})"

@@ -6,6 +6,8 @@ Only what the ports have: mode 1 (ECB) and mode 2 (CBC, with an IV); data a mult
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 MODE_ECB = 1
@@ -20,20 +22,20 @@ class aes:  # noqa: N801 - MicroPython's name
             chosen = modes.CBC(bytes(iv or bytes(16)))
         else:
             raise ValueError("mode")
-        self._cipher = Cipher(algorithms.AES(bytes(key)), chosen)
-        self._encryptor: object | None = None
-        self._decryptor: object | None = None
+        self._cipher: Any = Cipher(algorithms.AES(bytes(key)), chosen)
+        self._encryptor: Any = None
+        self._decryptor: Any = None
 
     def encrypt(self, data: bytes) -> bytes:
         if len(data) % 16:
             raise ValueError("blksize")
         if self._encryptor is None:
             self._encryptor = self._cipher.encryptor()
-        return self._encryptor.update(bytes(data))  # type: ignore[attr-defined, no-any-return]
+        return bytes(self._encryptor.update(bytes(data)))
 
     def decrypt(self, data: bytes) -> bytes:
         if len(data) % 16:
             raise ValueError("blksize")
         if self._decryptor is None:
             self._decryptor = self._cipher.decryptor()
-        return self._decryptor.update(bytes(data))  # type: ignore[attr-defined, no-any-return]
+        return bytes(self._decryptor.update(bytes(data)))
