@@ -1,7 +1,17 @@
-"""End-to-end fixtures: an emulated token in its own process, reached only through its links.
+"""End-to-end fixtures: a token reached only through its links, on the target pytest picks.
 
 `token` gives a started token with its USB link (protocol client), its debug link, and a
-`cli(...)` helper that runs the real `watchword` command against its port.
+`cli(...)` helper that runs the real `watchword` command against its port. `--target`
+says where the token runs:
+
+- `rig` (default): the emulated board, the firmware under CPython (`watchword sim`);
+- `mpy`: the firmware in the MicroPython unix port, heap capped, the chips co-simulated
+  by the rig (`watchword sim --mpy`);
+- `serial`: a real board flashed with a debug build (`--port`, `--debug-port`); its vault
+  is wiped through the debug link before each test. Without a board it is skipped.
+
+A test that needs a person at a real board (a finger on the sensor) is marked
+`@pytest.mark.operator` and calls `token.by_hand(...)`; `--no-operator` skips it.
 """
 
 from __future__ import annotations
@@ -10,14 +20,16 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 
 from watchword.debugclient import DebugClient
-from watchword.link import Client
+from watchword.link import Client, TokenError
 from watchword.sim.process import SimProcess
 
 PIN = "2580"
@@ -32,11 +44,92 @@ def response_on_screen(lines: list[str]) -> str:
     return codes[0]
 
 
+class Running(Protocol):
+    """Where a token runs: an emulated one's process (`SimProcess`) or a board on USB."""
+
+    port: str
+    debug: str
+    log: Path
+
+    def alive(self) -> bool: ...
+
+
+class BoardOnUsb:
+    """A real board on USB (serial target), in the place of an emulated token's process."""
+
+    def __init__(self, port: str, debug: str, log: Path) -> None:
+        self.port = port
+        self.debug = debug
+        self.log = log  # stays empty: a board's own output is not seen
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.touch()
+
+    def alive(self) -> bool:
+        return Path(self.port).exists()
+
+
+class BoardDebugClient(DebugClient):
+    """The debug link of a real board. Its clock cannot be moved, so such tests skip; a
+    finger is a person's, so the operator is asked (or the test skipped)."""
+
+    def __init__(self, port: str, operator: Operator) -> None:
+        super().__init__(port)
+        self.operator = operator
+
+    def advance(self, ms: int) -> None:
+        pytest.skip("debug.advance moves an emulated token's clock; a board's clock runs on")
+
+    def finger(
+        self, action: str, finger: int | None = None, quality: str = "good"
+    ) -> dict[str, Any]:
+        if action == "place" and quality == "good":
+            self.operator.ask(
+                f"Put finger #{finger} on the sensor and keep it there (the same real "
+                f"finger each time #{finger} is asked for, another one for another number)"
+            )
+        elif action == "lift":
+            self.operator.ask("Lift the finger off the sensor")
+        else:
+            pytest.skip(f"a real sensor cannot be made to {action} a {quality} finger on cue")
+        return {}
+
+
+class Operator:
+    """A person at the board, asked through the terminal (pytest's capture set aside)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def ask(self, instruction: str) -> None:
+        if self.config.getoption("--no-operator"):
+            pytest.skip(f"needs a person at the board ({instruction}); --no-operator was given")
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        assert capture is not None
+        with capture.global_and_fixture_disabled():  # the terminal, as pytest found it
+            if not sys.stdin.isatty():
+                pytest.skip(f"needs a person at the board ({instruction}); no terminal here")
+            input(f"\n>>> {instruction}, then press Enter ")
+
+
 @dataclass
 class Token:
-    sim: SimProcess
+    sim: Running
     link: Client
     debug: DebugClient
+    target: str = "rig"
+    operator: Operator | None = field(default=None, repr=False)
+
+    def by_hand(self, instruction: str, emulated: Callable[[], None]) -> None:
+        """A step a person does on a real board, such as a finger on the sensor.
+
+        On the serial target the operator is asked to do `instruction` (the test is
+        skipped with --no-operator); on an emulated token `emulated()` does it through
+        the debug link."""
+        if self.target == "serial":
+            assert self.operator is not None
+            self.operator.ask(instruction)
+        else:
+            emulated()
 
     def cli(
         self, *args: str, port: bool = True, timeout: float = 90
@@ -96,12 +189,75 @@ class Token:
         return creds
 
 
-@pytest.fixture
-def token(tmp_path: Path) -> Iterator[Token]:
-    with SimProcess(tmp_path / "flash") as sim:
+def sim_options(config: pytest.Config, target: str) -> tuple[str, ...]:
+    """The `watchword sim` options that run a token on `target` (rig or mpy)."""
+    if target != "mpy":
+        return ()
+    heap = config.getoption("--mpy-heap")
+    return ("--mpy", "--heap", heap) if heap else ("--mpy",)
+
+
+@contextmanager
+def start_token(config: pytest.Config, flash: Path, target: str | None = None) -> Iterator[Token]:
+    """A started token on `target` (default: --target) whose flash is the folder `flash`.
+
+    Calling it twice with one folder restarts an emulated token with its vault kept."""
+    target = target or config.getoption("--target")
+    if target == "serial":
+        with _board_token(config, flash.parent / "board.log") as token:
+            yield token
+        return
+    with SimProcess(flash, extra=sim_options(config, target)) as sim:
         with Client(sim.port) as link, DebugClient(sim.debug) as debug:
-            yield Token(sim, link, debug)
+            yield Token(sim, link, debug, target)
         assert sim.alive(), f"the emulated token died: {(sim.log).read_text()[-2000:]}"
+
+
+@contextmanager
+def _board_token(config: pytest.Config, log: Path) -> Iterator[Token]:
+    port = config.getoption("--port")
+    debug_port = config.getoption("--debug-port")
+    if not port:
+        pytest.skip("serial target: no board given; use --port /dev/ttyACM0 --debug-port ...")
+    if not Path(port).exists():
+        pytest.skip(f"serial target: no board on {port}")
+    if not debug_port or not Path(debug_port).exists():
+        pytest.skip("serial target: the debug build's debug link was not found: give --debug-port")
+    operator = Operator(config)
+    with Client(port) as link, BoardDebugClient(debug_port, operator) as debug:
+        if not link.call("hello").get("debug"):
+            pytest.skip(f"the board on {port} runs a release build: flash a debug build")
+        try:
+            debug.link.call("debug.wipe")  # each test starts from a token fresh out of flashing
+        except TokenError as e:
+            if e.code != "unknown_op":
+                raise
+            pytest.skip("the board's debug link has no debug.wipe, so no test can start clean")
+        yield Token(BoardOnUsb(port, debug_port, log), link, debug, "serial", operator)
+
+
+@pytest.fixture
+def token(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Token]:
+    with start_token(request.config, tmp_path / "flash") as started:
+        yield started
+
+
+@pytest.fixture
+def token_factory(
+    request: pytest.FixtureRequest,
+) -> Callable[..., AbstractContextManager[Token]]:
+    """`start_token` bound to this run's options: `with token_factory(flash) as token:`."""
+
+    def start(flash: Path, target: str | None = None) -> AbstractContextManager[Token]:
+        return start_token(request.config, flash, target)
+
+    return start
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("operator") and item.config.getoption("--no-operator"):
+        if item.config.getoption("--target") == "serial":
+            pytest.skip("needs a person at the board; --no-operator was given")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import click
 
 from watchword.cli.common import fails_cleanly
 from watchword.link.ports import register_sim
+from watchword.sim.cosim.rig import DEFAULT_HEAP
 from watchword.sim.rig import Rig, board_names
 
 DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
@@ -23,13 +24,67 @@ DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
     help="Folder that is the token's flash (kept between runs).",
 )
 @click.option("--board", type=click.Choice(board_names()), default="pico", show_default=True)
+@click.option("--ui", is_flag=True, help="Also show the token on a web page at 127.0.0.1.")
+@click.option(
+    "--ui-port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+    help="Port of the web page (0: any free port).",
+)  # fmt: skip
+@click.option(
+    "--clock",
+    type=click.Choice(["real", "still"]),
+    default="real",
+    show_default=True,
+    envvar="WATCHWORD_SIM_CLOCK",
+    help="'still': the token's clock moves only with key presses and debug.advance.",
+)
+@click.option(
+    "--mpy",
+    is_flag=True,
+    help="Run the firmware inside the MicroPython unix port, its heap capped by --heap.",
+)
+@click.option(
+    "--heap",
+    default=DEFAULT_HEAP,
+    show_default=True,
+    help="The MicroPython heap for --mpy (-X heapsize=), e.g. 160K.",
+)
+@click.option("--release", is_flag=True, help="Run a release build: no debug link.")
 @fails_cleanly
-def sim(state: Path, board: str) -> None:
+def sim(
+    state: Path,
+    board: str,
+    ui: bool,
+    ui_port: int,
+    clock: str,
+    mpy: bool,
+    heap: str,
+    release: bool,
+) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports first."""
-    rig = Rig(state, board)
+    if mpy:
+        from watchword.sim.cosim import MpyRig
+
+        rig: Rig = MpyRig(
+            state, board, heap=heap, follow_real_time=clock == "real", release=release
+        )
+    else:
+        rig = Rig(state, board, follow_real_time=clock == "real", release=release)
+    page = None
+    if ui:
+        from watchword.sim.webui import WebUI
+
+        try:
+            page = WebUI(rig, port=ui_port)
+        except OSError as e:
+            raise ValueError(
+                f"cannot serve the page on 127.0.0.1:{ui_port} ({e.strerror}): "
+                "pick another with --ui-port"
+            ) from e
     console = sys.stdout
     console.write(f"port: {rig.link.path}\ndebug: {rig.debug.path}\n")
     console.write(f"flash: {rig.state}\n")
+    if page is not None:
+        console.write(f"ui: {page.start()}\n")
     console.flush()
     entry = register_sim(rig.link.path, rig.debug.path, str(rig.state))
     try:
@@ -38,6 +93,9 @@ def sim(state: Path, board: str) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        print(rig.audit.summary(), file=sys.stderr)
+        if page is not None:
+            page.stop()
         entry.unlink(missing_ok=True)
         sys.stdout = sys.__stdout__
         sys.stdin = sys.__stdin__
