@@ -162,6 +162,14 @@ class App:
             if wait // 1000 != self._shown_left:
                 self._draw(now)
 
+    def wipe(self, now):
+        """Back to first boot: no credentials, no PIN, no fingers (the debug link's wipe)."""
+        self._reply_error("wiped", "the token was wiped")
+        self.vault.wipe()
+        self._empty_sensor()
+        self.locked_until = None
+        self._go(SET_PIN, now)
+
     def set_time(self, unix, now):
         if self.clock is not None:
             self.clock.set(unix, now)

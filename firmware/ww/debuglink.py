@@ -2,7 +2,8 @@
 
 On a real board it runs on a second UART (or USB CDC interface) so one test suite can drive
 the token. The emulated board answers the same ops from its chip models instead.
-Ops: `debug.press {"keys": "12#"}` and `debug.screen` -> {"width", "height", "fb": base64}.
+Ops: `debug.press {"keys": "12#"}`, `debug.screen` -> {"width", "height", "fb": base64},
+and `debug.wipe` (back to first boot, before each hardware-in-the-loop test).
 """
 
 from binascii import b2a_base64
@@ -37,6 +38,9 @@ class DebugLink:
                 return frames.error(rid, "bad_request", "'keys' must use 0-9 A-D * #")
             for k in keys:
                 self.app.key(k, now)
+            return frames.ok(rid)
+        if op == "debug.wipe":
+            self.app.wipe(now)
             return frames.ok(rid)
         if op == "debug.screen":
             data = b2a_base64(self.fb).strip().decode()

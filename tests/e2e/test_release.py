@@ -82,3 +82,9 @@ def test_the_audit_catches_a_secret_in_any_form(form: str) -> None:
     }[form]
     audit.sent(b'{"id": 1, "ok": true, "x": "' + shown + b'"}\n')
     assert audit.leaks == 1 and LEAK in log.getvalue()
+
+
+def test_debug_wipe_returns_the_token_to_first_boot(ready: Token) -> None:
+    ready.debug.link.call("debug.wipe")
+    ready.wait_for("Set a new PIN")
+    assert ready.credentials() == []

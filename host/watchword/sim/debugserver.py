@@ -64,6 +64,9 @@ class DebugServer:
                 return _error(rid, "bad_request", "'ms' must be a whole number of milliseconds")
             self.rig.advance(ms)
             return {"id": rid, "ok": True}
+        if op == "debug.wipe":
+            self.rig.wipe()
+            return {"id": rid, "ok": True}
         if op == "debug.finger":
             return self._finger(rid, req)
         if op == "debug.fault":

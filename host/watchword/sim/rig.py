@@ -203,6 +203,13 @@ class Rig:
             ms -= chunk
         self.hold(2 * STEP_MS)
 
+    def wipe(self) -> None:
+        """Back to first boot, as the firmware's own debug link does on a board."""
+        assert self.firmware is not None, "boot() first"
+        app = self.firmware.parts.app
+        self._guarded(lambda: app.wipe(self.clock.ticks_ms()))
+        self.hold(2 * STEP_MS)
+
     def finger_place(self, finger_id: int, quality: str = "good") -> None:
         if self.sensor is None:
             raise LookupError("this emulated board has no fingerprint sensor")
