@@ -102,11 +102,18 @@ def run():
 
     if not DEBUG:
         micropython.kbd_intr(-1)
-    start()
-    while not parts.app.maintenance:
-        step()
-        time.sleep_ms(5)
-    step()  # send the reply that confirms maintenance
+    try:
+        start()
+        while not parts.app.maintenance:
+            step()
+            time.sleep_ms(5)
+        step()  # send the reply that confirms maintenance
+    except Exception:
+        if DEBUG:
+            raise
+        import machine
+
+        machine.reset()  # never fall through to the REPL: start again from flash
     micropython.kbd_intr(3)
 
 

@@ -488,6 +488,8 @@ class App:
         if op == "finger_enroll":
             return self._start_finger_enroll(now)
         if op == "maintenance":
+            self.pin_typed = None
+            self.vault.lock()  # the REPL gets files and firmware, not the PIN key
             self._reply_ok({})
             self.maintenance = True
             return self._show_message("Maintenance", ("USB REPL open", "Unplug to end"), IDLE, now)

@@ -45,4 +45,4 @@ class DebugLink:
         if op == "debug.screen":
             data = b2a_base64(self.fb).strip().decode()
             return frames.ok(rid, {"width": self.size[0], "height": self.size[1], "fb": data})
-        return frames.error(rid, "unknown_op", "unknown debug op '%s'" % op[:32])
+        return frames.error(rid, "unknown_op", "unknown debug op '%s'" % frames.printable(op))

@@ -106,4 +106,28 @@ def error(rid, code, message):
 
 
 def encode(obj):
-    return json.dumps(obj).encode() + b"\n"
+    """One frame: JSON in printable ASCII, then a newline. MicroPython's json.dumps writes
+    non-ASCII characters as UTF-8 (and CPython's writes DEL as it is): those are escaped."""
+    s = json.dumps(obj)
+    if len(s.encode()) != len(s) or "\x7f" in s:
+        s = _ascii(s)
+    return s.encode() + b"\n"
+
+
+def _ascii(s):
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if c < 0x7F:
+            out.append(ch)
+        elif c <= 0xFFFF:
+            out.append("\\u%04x" % c)
+        else:
+            c -= 0x10000
+            out.append("\\u%04x\\u%04x" % (0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF)))
+    return "".join(out)
+
+
+def printable(text, limit=32):
+    """At most `limit` characters of text, for a message: anything unprintable becomes '?'."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text[:limit])

@@ -13,6 +13,7 @@ PROTOCOL = 1
 USER_OPS = (
     "enroll", "delete", "respond", "pin_change", "finger_enroll", "finger_delete", "maintenance"
 )  # fmt: skip
+LIST_PAGE = 5  # credentials a `list` reply holds: 5 of the longest stay under 1 KiB
 CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]
 
 
@@ -41,7 +42,10 @@ class Link:
         if op == "hello":
             return frames.ok(rid, self.info)
         if op == "list":
-            return frames.ok(rid, {"credentials": self._credentials()})
+            start = req.get("start", 0)
+            if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+                return frames.error(rid, "bad_request", "'start' must be a whole number >= 0")
+            return frames.ok(rid, self._credentials(start))
         if op in USER_OPS:
             self.app.request(rid, op, req, now)
             return None
@@ -59,9 +63,15 @@ class Link:
                 return frames.ok(rid, {"challenge": self.app.challenge(req)})
             except (RequestError, VaultError) as e:
                 return frames.error(rid, e.code, str(e))
-        return frames.error(rid, "unknown_op", "unknown op '%s': see the protocol" % op[:32])
+        shown = frames.printable(op)
+        return frames.error(rid, "unknown_op", "unknown op '%s': see the protocol" % shown)
 
-    def _credentials(self):
-        vault = self.app.vault
-        creds = vault.credentials()
-        return [{"name": c.name, "suite": c.suite, "counter": c.counter} for c in creds]
+    def _credentials(self, start):
+        """One page of the list, so that a reply stays within a frame's 1 KiB."""
+        creds = self.app.vault.credentials()
+        page = creds[start : start + LIST_PAGE]
+        more = start + LIST_PAGE < len(creds)
+        return {
+            "credentials": [{"name": c.name, "suite": c.suite, "counter": c.counter} for c in page],
+            "next": start + LIST_PAGE if more else None,
+        }

@@ -1,8 +1,11 @@
 """Vault layer: small JSON files on flash, each written atomically.
 
 A write goes to `X.tmp`, is flushed and synced, then renamed over `X`. A power cut leaves
-either the old `X` or the new one, and at worst a stray `.tmp` file, which clean() removes.
-On MicroPython's littlefs, as on POSIX, the rename replaces an existing file.
+either the old `X` or the new one, and at worst a stray `.tmp` file, which clean() settles.
+On MicroPython's littlefs the rename replaces an existing file in one step. MicroPython's
+FAT removes the old `X` first, so a cut between the two leaves only a whole `X.tmp`: clean()
+then finishes the rename. On POSIX a rename or a remove is on disk only once its directory
+is synced, so both are followed by a sync of the directory before they count as done.
 """
 
 import errno
@@ -68,27 +71,83 @@ def _sync(f):
         sync()  # MicroPython boards: every mounted filesystem
 
 
+def _dir_of(path):
+    i = path.rfind("/")
+    return "." if i < 0 else (path[:i] or "/")
+
+
+def _sync_dir(path):
+    """Make a rename or a remove in path's directory durable.
+
+    POSIX needs the directory itself synced; MicroPython has no os.fsync, and its littlefs
+    and FAT commit a rename or a remove before returning."""
+    fsync = getattr(os, "fsync", None)
+    opener = getattr(os, "open", None)
+    if fsync is None or opener is None:
+        return
+    try:
+        fd = opener(_dir_of(path), os.O_RDONLY)
+    except OSError:
+        return  # a system that cannot open a directory cannot sync one either
+    try:
+        fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_json(path, obj):
-    """Replace path with obj as JSON, atomically. Encoding errors happen before any write."""
+    """Replace path with obj as JSON, atomically. Encoding errors happen before any write.
+
+    When it returns, the new file is on flash. When the write or the rename fails, path is
+    as it was and no temporary file is left: a `.tmp` on flash only comes from a power cut."""
     data = json.dumps(obj)
     tmp = path + TMP
-    with open(tmp, "w") as f:
-        f.write(data)
-        _sync(f)
-    os.rename(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(data)
+            _sync(f)
+        os.rename(tmp, path)
+    except Exception:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_dir(path)
 
 
 def remove(path):
-    """Remove path; a file that is already gone is fine."""
+    """Remove path, durably; a file that is already gone is fine."""
     try:
         os.remove(path)
     except OSError as e:
         if not (e.args and e.args[0] == errno.ENOENT):
             raise
+        return
+    _sync_dir(path)
+
+
+def _whole(path):
+    """Whether path holds a whole JSON document (no cut-off write parses)."""
+    try:
+        return read_json(path) is not None
+    except (OSError, ValueError):
+        return False
 
 
 def clean(d):
-    """Remove the temporary files that a power cut in the middle of a write left in d."""
+    """Settle the temporary files that a power cut in the middle of a write left in d.
+
+    `X.tmp` beside `X` is a write that did not happen: removed. `X.tmp` alone and whole is a
+    write cut between its sync and its rename (on FAT, after the old `X` was removed): the
+    rename is finished, which gives the new state. Anything else is removed."""
     for name in os.listdir(d):
-        if name.endswith(TMP):
-            remove(join(d, name))
+        if not name.endswith(TMP):
+            continue
+        tmp = join(d, name)
+        target = tmp[: -len(TMP)]
+        if not exists(target) and _whole(tmp):
+            os.rename(tmp, target)
+            _sync_dir(target)
+        else:
+            remove(tmp)

@@ -123,7 +123,7 @@ def test_the_link_answers_while_a_request_waits_for_the_user(ready: Token) -> No
     waiting = ready.link.send("respond", name="bank", challenge="27182818")
     ready.wait_for("Approve login")
     assert ready.link.call("hello")["board"] == "pico"
-    assert ready.link.call("list")["credentials"][0]["name"] == "bank"
+    assert ready.link.credentials()[0]["name"] == "bank"
     with pytest.raises(TokenError) as busy:
         ready.link.call("delete", name="bank")
     assert busy.value.code == "busy"
@@ -214,7 +214,7 @@ def test_counter_suite_advances_and_is_never_reused(token: Token) -> None:
 def test_hello_and_list_over_the_protocol(token: Token) -> None:
     hello = token.link.call("hello")
     assert hello["protocol"] == 1 and hello["board"] == "pico"
-    assert token.link.call("list") == {"credentials": []}
+    assert token.link.call("list") == {"credentials": [], "next": None}
     result = token.cli("info", "--json")
     assert json.loads(result.stdout)["board"] == "pico"
 

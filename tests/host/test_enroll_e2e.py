@@ -72,7 +72,7 @@ def enroll_in_background(
 
 def listed(token: Token) -> list[dict[str, object]]:
     """The token's credentials, over its USB link (as `watchword list` gets them)."""
-    creds: list[dict[str, object]] = token.link.call("list")["credentials"]
+    creds: list[dict[str, object]] = token.link.credentials()
     return creds
 
 

@@ -66,7 +66,7 @@ def info(port: str | None, as_json: bool) -> None:
 def list_credentials(port: str | None, as_json: bool) -> None:
     """List the credentials on the token (names and suites; never secrets)."""
     with connect(port) as link:
-        creds = link.call("list")["credentials"]
+        creds = link.credentials()
     text = "\n".join(f"{c['name']}\t{c['suite']}\tcounter {c['counter']}" for c in creds)
     emit(as_json, {"credentials": creds}, text or "no credentials")
 
@@ -335,7 +335,7 @@ def _pick_ports(ports: tuple[str, ...]) -> list[str]:
 def _check_name_is_free(name: str, links: list[Client]) -> None:
     """Before anything is enrolled: refuse if any of the tokens already has `name`."""
     for link in links:
-        creds = link.call("list")["credentials"]
+        creds = link.credentials()
         if any(c.get("name") == name for c in creds):
             raise TokenError(
                 "exists",

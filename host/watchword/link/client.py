@@ -77,6 +77,16 @@ class Client:
         rid = self.send(op, **fields)
         return self.reply(rid, wait if wait is not None else self.timeout)
 
+    def credentials(self) -> list[dict[str, Any]]:
+        """Every credential on the token (name, suite, counter), page by page."""
+        found: list[dict[str, Any]] = []
+        start: int | None = 0
+        while start is not None:
+            page = self.call("list", start=start)
+            found += page["credentials"]
+            start = page.get("next")
+        return found
+
     def send(self, op: str, **fields: Any) -> int:
         rid = self._next_id
         self._next_id += 1
