@@ -10,7 +10,6 @@ import pytest
 
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen
 from e2e.test_challenge_response import expected
-from watchword.link.client import USER_WAIT_S
 
 RIGHT, WRONG = 1, 7
 
@@ -74,12 +73,12 @@ def test_a_wrong_finger_five_times_then_the_pin(fingered: Token) -> None:
 
 
 def test_finger_only_policy_falls_back_to_the_pin_after_five_failures(fingered: Token) -> None:
-    rid = fingered.link.send(
-        "enroll", name="vpn", suite=SUITE, secret=SECRET, counter=0, verify="finger"
+    proc = fingered.cli_background(
+        "enroll", "vpn", "--suite", SUITE, "--secret", SECRET, "--verify", "finger"
     )
     fingered.wait_for("Check ")
     fingered.debug.press("#")
-    fingered.link.reply(rid, USER_WAIT_S)
+    assert proc.wait(30) == 0
     fingered.debug.press("*#B#")  # pick the second credential, vpn
     fingered.debug.press("12345678#")
     fingered.wait_for("Touch the sensor")

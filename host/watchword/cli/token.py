@@ -117,6 +117,20 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP).",
 )
 @click.option(
+    "--mode",
+    type=click.Choice(["challenge", "mutual", "sign"]),
+    default="challenge",
+    show_default=True,
+    help="OCRA: plain challenge, mutual (the server proves itself first), or sign.",
+)
+@click.option(
+    "--verify",
+    "policy",
+    type=click.Choice(["pin", "finger", "finger-or-pin", "finger-and-pin"]),
+    help="What proves presence on the token [default: finger-or-pin once a finger is "
+    "enrolled, else pin].",
+)
+@click.option(
     "--server-db",
     metavar="URL",
     help="Also give the credential to this verifier's store (SQLite path or postgresql://...).",
@@ -144,6 +158,8 @@ def enroll(
     pskc_path: str | None,
     pskc_passphrase: str | None,
     csv_path: str | None,
+    mode: str,
+    policy: str | None,
     server_db: str | None,
     user: str | None,
     ports: tuple[str, ...],
@@ -177,7 +193,10 @@ def enroll(
         links = [stack.enter_context(connect(port)) for port in devices]
         if len(links) > 1:
             _check_name_is_free(cred.name, links)
-        done, failure = _enroll_on_each(cred, code, links, as_json)
+        extra = {"mode": mode} if mode != "challenge" else {}
+        if policy:
+            extra["verify"] = policy
+        done, failure = _enroll_on_each(cred, code, links, as_json, extra)
     written = outputs.write(cred, done)
     on_server = server.add(cred) if server is not None else None
 
@@ -345,7 +364,7 @@ def _check_name_is_free(name: str, links: list[Client]) -> None:
 
 
 def _enroll_on_each(
-    cred: Credential, code: str, links: list[Client], as_json: bool
+    cred: Credential, code: str, links: list[Client], as_json: bool, extra: dict[str, str]
 ) -> tuple[list[str], tuple[str, TokenError] | None]:
     """Enroll on each token in turn. A refusal on the first raises (nothing changed);
     on a later one, the ports done so far and the failure are returned."""
@@ -366,6 +385,7 @@ def _enroll_on_each(
                     suite=cred.suite,
                     secret=cred.secret_hex,
                     counter=cred.counter,
+                    **extra,
                 )
             except TokenError as e:
                 if not done:
