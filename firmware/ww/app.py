@@ -202,7 +202,7 @@ class App:
                 self._go(REVIEW, now)
             else:
                 self._prove_presence(now)
-        elif op in ("pin_change", "finger_enroll", "maintenance"):
+        elif op in ("pin_change", "wipe_code", "finger_enroll", "maintenance"):
             self.steps, self.step_i = ("pin",), 0
             self._go(PIN, now)
         else:
@@ -214,7 +214,7 @@ class App:
     def _check_request(self, op, req, now):
         if not self.vault.has_pin():
             raise VaultError("no_pin", "set a PIN on the token's keypad first")
-        if op in ("pin_change", "maintenance"):
+        if op in ("pin_change", "wipe_code", "maintenance"):
             self.flow = None
             return None
         if op == "finger_enroll":
@@ -279,6 +279,11 @@ class App:
             if typed != self.first_pin:
                 self.first_pin = ""
                 return self._show_message("PINs differ", ("Try again",), SET_PIN, now)
+            if self.pending and self.pending[1] == "wipe_code":
+                return self._set_wipe_code(typed, now)
+            if self.pending and self.vault.is_wipe_code(typed):
+                self.first_pin = ""
+                return self._show_message("Not that one", ("It is the wipe", "code"), SET_PIN, now)
             if self.pending:  # changing the PIN keeps the wipe limit
                 self.vault.set_pin(typed, self.vault.pin_limit())
                 self.first_pin = ""
@@ -411,9 +416,12 @@ class App:
             return self._draw(now)
         if not self.vault.check_pin(pin):
             if not self.vault.has_pin():
+                self._empty_sensor()
+                if self.vault.wiped_by == "code":  # silently: it looks like a wrong PIN
+                    self._reply_error("refused", "refused on the token")
+                    return self._show_message("Wrong PIN", ("",), SET_PIN, now)
                 if self.pending:
                     self._reply_error("wiped", "too many wrong PINs: the token was wiped")
-                self._empty_sensor()
                 return self._show_message("Vault wiped", ("Too many wrong", "PINs"), SET_PIN, now)
             self.note = "Wrong PIN"
             self.entry = Entry(PIN_MAX)
@@ -421,6 +429,14 @@ class App:
             return self._draw(now)
         self.locked_until = None
         self._factor_done(pin, now)
+
+    def _set_wipe_code(self, code, now):
+        pin, self.pin_typed, self.first_pin = self.pin_typed, None, ""
+        if code == pin:
+            return self._show_message("Not the PIN", ("The wipe code", "must differ"), SET_PIN, now)
+        self.vault.set_wipe_code(code)
+        self._reply_ok({})
+        self._show_message("Wipe code set", ("Typed as the PIN", "it wipes all"), IDLE, now)
 
     # ---- proving presence: PIN, finger, or both -------------------------------------------
 
@@ -483,7 +499,7 @@ class App:
         if pin is not None:
             self.pin_typed = pin
         op = self.pending[1] if self.pending else None
-        if op == "pin_change":
+        if op in ("pin_change", "wipe_code"):
             return self._go(SET_PIN, now)
         if op == "finger_enroll":
             return self._start_finger_enroll(now)
@@ -642,6 +658,7 @@ class App:
             self.entry = None
         if state == IDLE:
             self.vault.lock()
+            self.pin_typed = None
         if state in (IDLE, SET_PIN):
             self.flow = None
             self.code = ""
@@ -655,7 +672,8 @@ class App:
         s, fb = self.state, self.fb
         typed = self.entry.text if self.entry else ""
         if s in (SET_PIN, REPEAT_PIN):
-            screens.set_pin(fb, s == REPEAT_PIN, len(typed), self.note)
+            what = "code" if self.pending and self.pending[1] == "wipe_code" else "PIN"
+            screens.set_pin(fb, s == REPEAT_PIN, len(typed), self.note, what)
         elif s == SET_LIMIT:
             screens.set_limit(fb, typed, LIMIT_DEFAULT, self.note)
         elif s == FINGER:
@@ -683,6 +701,8 @@ class App:
                 title, detail = "Add finger", "PIN first"
             elif op == "maintenance":
                 title, detail = "Maintenance?", "Opens the REPL"
+            elif op == "wipe_code":
+                title, detail = "Wipe code", "PIN first"
             elif self.flow is None:  # changing the PIN
                 title, detail = "Change PIN", "Current PIN"
             elif self.pending:

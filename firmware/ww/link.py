@@ -11,7 +11,8 @@ from ww.vault import VaultError
 
 PROTOCOL = 1
 USER_OPS = (
-    "enroll", "delete", "respond", "pin_change", "finger_enroll", "finger_delete", "maintenance"
+    "enroll", "delete", "respond", "pin_change", "wipe_code", "finger_enroll", "finger_delete",
+    "maintenance",
 )  # fmt: skip
 LIST_PAGE = 5  # credentials a `list` reply holds: 5 of the longest stay under 1 KiB
 CAPS = ["ocra", "hotp", "totp", "mutual", "sign", "clock"]

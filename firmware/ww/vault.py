@@ -115,6 +115,7 @@ class Vault:
         self._salt = _unhex(meta["salt"])
         self._device = keys.device_key(device_id, self._salt)
         self._pin_key = None  # the PIN key, held in RAM from a right PIN until lock()
+        self.wiped_by = None  # "limit" or "code" once check_pin has wiped the vault
         pin = self._read(_PIN)
         if pin is not None and pin["fail"] >= pin["limit"]:
             self.wipe()  # the limit was reached and the wipe did not finish
@@ -196,6 +197,9 @@ class Vault:
         st["limit"] = limit
         st["fail"] = 0
         st["key"] = _hex(keys.wrap(wrap, key))
+        old = self._read(_PIN)
+        if old and "wipe_check" in old:  # a new PIN keeps the wipe code
+            st["wipe_salt"], st["wipe_check"] = old["wipe_salt"], old["wipe_check"]
         self._write(_PIN, st)
         self._pin_key = key
         self._move_pending()
@@ -213,6 +217,7 @@ class Vault:
         self._write(_PIN, st)
         if fails > st["limit"]:
             self.wipe()
+            self.wiped_by = "limit"
             return False
         salt = _unhex(st["salt"])
         if "hash" in st:  # format 1: a bare PBKDF2 hash and no PIN key yet
@@ -230,9 +235,39 @@ class Vault:
                 self._pin_key = keys.unwrap(wrap, _unhex(st["key"]))
                 self._move_pending()
             return True
+        if "wipe_check" in st:  # the wipe code, typed instead of the PIN: wipe, say nothing
+            code_check = keys.from_pin(pin, _unhex(st["wipe_salt"]), st["iter"])[0]
+            if ct.equal(code_check, _unhex(st["wipe_check"])):
+                self.wipe()
+                self.wiped_by = "code"
+                return False
         if fails >= st["limit"]:
             self.wipe()
+            self.wiped_by = "limit"
         return False
+
+    def set_wipe_code(self, code):
+        """A second PIN that, typed instead of the PIN, wipes the vault. Needs a right PIN first."""
+        if self._pin_key is None:
+            raise VaultError("locked", "Type the PIN first: then set the wipe code.")
+        if not isinstance(code, str) or not PIN_MIN <= len(code) <= PIN_MAX:
+            raise VaultError("bad_pin", f"A wipe code is {PIN_MIN} to {PIN_MAX} digits.")
+        st = self._pin()
+        salt = os.urandom(_SALT_LEN)
+        st["wipe_salt"] = _hex(salt)
+        st["wipe_check"] = _hex(keys.from_pin(code, salt, st["iter"])[0])
+        self._write(_PIN, st)
+
+    def has_wipe_code(self):
+        st = self._read(_PIN)
+        return bool(st) and "wipe_check" in st
+
+    def is_wipe_code(self, code):
+        st = self._read(_PIN)
+        if not st or "wipe_check" not in st:
+            return False
+        check = keys.from_pin(code, _unhex(st["wipe_salt"]), st["iter"])[0]
+        return ct.equal(check, _unhex(st["wipe_check"]))
 
     def lock(self):
         """Forget the PIN key: credentials that need the PIN cannot be opened until the next

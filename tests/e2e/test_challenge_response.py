@@ -256,3 +256,17 @@ def test_the_panel_dims_then_goes_dark_and_the_waking_key_types_nothing(ready: T
     assert "1 credential" in ready.screen()
     ready.debug.press("#")
     ready.wait_for("Challenge")
+
+
+def test_wipe_code_through_the_cli(ready: Token) -> None:
+    proc = ready.cli_background("pin", "wipe-code")
+    ready.wait_for("Wipe code")
+    ready.debug.press(PIN + "#")
+    ready.wait_for("Set a new code")
+    ready.debug.press("9911#9911#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Wipe code set." in out, err
+    ready.debug.press("*")
+    type_challenge(ready, "12345678", pin="9911")
+    ready.wait_for("Wrong PIN")
+    assert ready.credentials() == []

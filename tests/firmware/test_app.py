@@ -208,3 +208,33 @@ def test_pick_scrolls_with_a_and_b(ready: Rig) -> None:
     assert ">bank" in ready.keys("A")
     assert ">vpn" in ready.keys("A")  # wraps around
     assert "vpn" in ready.keys("#")[0]
+
+
+def test_the_wipe_code_wipes_silently(ready: Rig) -> None:
+    ready.request(9, "wipe_code")
+    assert ready.fb.text_lines()[0].startswith("Wipe code")
+    ready.keys(PIN + "#")
+    assert "Set a new code" in ready.fb.text_lines()
+    ready.keys(PIN + "#" + PIN + "#")  # the PIN itself is refused as a wipe code
+    assert "Not the PIN" in ready.fb.text_lines()
+    assert ready.replies() == []
+    ready.keys("*")
+    ready.keys("9911#9911#")
+    assert ready.replies() == [{"id": 9, "ok": True}]
+    assert ready.vault.has_wipe_code()
+    ready.keys("*#00000000#" + PIN + "#")  # the PIN still works
+    assert "237 653" in ready.fb.text_lines()
+    ready.keys("*#00000000#9911#")  # the wipe code, typed as the PIN
+    assert ready.fb.text_lines()[0] == "Wrong PIN"  # nothing says what happened
+    assert ready.vault.count() == 0 and not ready.vault.has_pin()
+
+
+def test_a_new_pin_keeps_the_wipe_code_and_may_not_equal_it(ready: Rig) -> None:
+    ready.request(9, "wipe_code")
+    ready.keys(PIN + "#9911#9911#*")
+    ready.request(10, "pin_change")
+    ready.keys(PIN + "#9911#9911#")
+    assert "Not that one" in ready.fb.text_lines()[0]
+    ready.keys("*1357#1357#")
+    assert ready.replies()[-1] == {"id": 10, "ok": True}
+    assert ready.vault.is_wipe_code("9911") and ready.vault.check_pin("1357")

@@ -91,8 +91,8 @@ def _footer(fb, text):
     _center(fb, text, H - LINE)
 
 
-def set_pin(fb, repeat, typed, note):
-    _clear(fb, "Repeat new PIN" if repeat else "Set a new PIN")
+def set_pin(fb, repeat, typed, note, what="PIN"):
+    _clear(fb, ("Repeat new " if repeat else "Set a new ") + what)
     _center(fb, "*" * typed if typed else "4-8 digits", 24)
     _footer(fb, note or "#=OK  *=delete")
 

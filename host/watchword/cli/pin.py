@@ -26,4 +26,17 @@ def change(port: str | None, as_json: bool) -> None:
     emit(as_json, {}, "PIN changed.")
 
 
+@pin.command("wipe-code")
+@port_option()
+@json_option
+@fails_cleanly
+def wipe_code(port: str | None, as_json: bool) -> None:
+    """Set a wipe code: typed instead of the PIN, it wipes the token without a word."""
+    with connect(port) as link:
+        if not as_json:
+            click.echo("On the token: type your PIN, then the wipe code twice.")
+        link.call("wipe_code", wait=USER_WAIT_S * 2)
+    emit(as_json, {}, "Wipe code set.")
+
+
 COMMANDS = [pin]
