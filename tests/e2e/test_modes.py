@@ -110,3 +110,27 @@ def test_enroll_straight_into_the_verifier(token: Token, tmp_path: Path) -> None
     assert verdict.returncode == 0, verdict.stderr
     again = token.cli("server", "verify", "alice", response, "--db", db, port=False)
     assert again.returncode == 1
+
+
+def test_the_rtc_keeps_the_time_across_a_power_cut(tmp_path: Path) -> None:
+    import time
+
+    from watchword.debugclient import DebugClient
+    from watchword.link import Client
+    from watchword.sim.process import SimProcess
+
+    flash = tmp_path / "flash"
+    for boot in range(2):
+        with SimProcess(flash) as sim, Client(sim.port) as link, DebugClient(sim.debug) as dbg:
+            token = Token(sim, link, dbg)
+            if boot == 0:
+                token.set_pin()
+                token.cli("info")  # the host tools set the clock when they connect
+                enroll(token, "mail", "TOTP-SHA1-8-30")
+                continue
+            token.wait_for("1 credential")  # no host has set the time since power came back
+            dbg.press("#" + PIN + "#")
+            shown = "".join(token.screen()[1:]).replace(" ", "")
+            now = int(time.time())
+            near = {oath.totp(SECRET, format="dec8", t=now + d) for d in (-30, 0, 30)}
+            assert shown in near, token.screen()

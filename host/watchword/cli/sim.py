@@ -93,6 +93,7 @@ def sim(
     except KeyboardInterrupt:
         pass
     finally:
+        rig.shutdown()
         print(rig.audit.summary(), file=sys.stderr)
         if page is not None:
             page.stop()

@@ -235,6 +235,7 @@ def _summary_column(board: Board) -> list[str]:
     supply = board.supply()[0]
     rows = [
         f"I2C{d['i2c']}: SDA {_pins(board, [d['sda']])}, SCL {_pins(board, [d['scl']])}",
+        f"I2C{s['rtc']['i2c']}, beside the OLED" if s.get("rtc") else "-",
         _pins(board, k["rows"]),
         _pins(board, k["cols"]),
     ]
@@ -268,6 +269,7 @@ def readme_section(boards: list[Board]) -> str:
             columns.append(([b], col))
     names = [
         "SSD1306 OLED (I2C, 0x3C, 3.3 V)",
+        "DS3231 clock, optional (I2C, 0x68, 3.3 V)",
         "Keypad rows 1–4 (open drain)",
         "Keypad columns 1–4 (pull-up)",
         "R503 fingerprint (UART, 3.3 V)",

@@ -27,6 +27,7 @@ from watchword.sim import shims
 from watchword.sim.audit import LinkAudit
 from watchword.sim.clock import VirtualClock
 from watchword.sim.debugserver import DebugServer
+from watchword.sim.ds3231_model import DS3231Model
 from watchword.sim.keypad_model import KeypadModel
 from watchword.sim.pty import Pty, PtyStdio
 from watchword.sim.r503_model import R503Model
@@ -36,6 +37,7 @@ from watchword.sim.wiring import Board
 
 STEP_MS = 10  # virtual time per firmware step while a key is held or released
 IDLE_WAIT_S = 0.005  # how long the loop waits for a frame before the next step
+RTC_FILE = "rtc.json"
 ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often
 
 
@@ -95,6 +97,7 @@ class Rig:
         self.display_bus = HangableDevice(self.oled)  # a fault test can hang the display
         self.board.add_i2c_device(display["i2c"], display["addr"], self.display_bus)
         self.keypad = KeypadModel.from_pin_map(self.board, self.spec["keypad"])
+        self.rtc = self._attach_rtc(self.spec.get("rtc"))
         sensor = self.spec.get("fingerprint")
         self.sensor = R503Model.from_pin_map(self.board, sensor) if sensor else None
         self.link = Pty()
@@ -106,6 +109,25 @@ class Rig:
         self.audit = LinkAudit()  # no reply may carry a secret the host sent
         # Work from other threads (the web page's key presses): run in the loop, in order.
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def _attach_rtc(self, spec: dict[str, Any] | None) -> DS3231Model | None:
+        """The optional DS3231, on its coin cell: its time carries over between runs of the
+        emulated token, kept beside the flash folder in `rtc.json`."""
+        if not spec:
+            return None
+        rtc = DS3231Model(self.clock)
+        self.board.add_i2c_device(spec["i2c"], spec.get("addr", 0x68), rtc)
+        saved = self.state / RTC_FILE
+        if saved.exists():
+            state = json.loads(saved.read_text())
+            rtc.load(state["chip"], max(0, int(time.time() - state["saved_at"])))
+        return rtc
+
+    def shutdown(self) -> None:
+        """The supply goes: what the coin cell keeps is saved for the next run."""
+        if self.rtc is not None:
+            state = {"chip": self.rtc.save(), "saved_at": time.time()}
+            (self.state / RTC_FILE).write_text(json.dumps(state))
 
     def flash(self) -> None:
         """Lay out the token's flash: the pin map goes on it as `board.json`, as flashing does."""
