@@ -58,15 +58,15 @@ def test_oath_csv_version_2_has_user_columns_first(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "line, message",
     [
-        (f"x, {KEY20.hex()}, motp, 6", "line 1: type must be ocra, hotp or totp"),
-        (f"x, {KEY20.hex()}, hotp, six", "line 1: digits must be a whole number"),
-        (f"x, {KEY20.hex()}, ocra", "line 1: an ocra line needs its suite"),
+        (f"x, {KEY20.hex()}, motp, 6", "line 1: token type .motp. is not ocra, hotp or totp"),
+        (f"x, {KEY20.hex()}, hotp, six", "line 1: digits .six. is not a whole number"),
+        (f"x, {KEY20.hex()}, ocra", "line 1: an ocra line needs its OCRA suite"),
         (f"x, {KEY20.hex()}, ocra, OCRA-2:HOTP-SHA1-6:QN08", "unknown OCRA suite"),
         (f"x, {KEY20.hex()}, ocra, OCRA-1:HOTP-SHA1-6:QN08-S064", "takes a PIN hash or session"),
-        (f"x, {KEY20.hex()}, totp, 6, 0", "period must be 1-3600 s"),
+        (f"x, {KEY20.hex()}, totp, 6, 0", "period is 1 to 3600 seconds"),
         (f"x, {KEY20.hex()[:20]}, hotp, 6", "the seed must be 16-64 bytes, not 10"),
-        ("x, zz, hotp", "the seed must be hex digits"),
-        ("x", "expected serial, seed, type"),
+        ("x, zz, hotp", "the seed is not hex digits"),
+        ("x", "expected at least a serial and a hex seed"),
     ],
 )
 def test_oath_csv_mistakes_name_the_line_but_never_the_seed(

@@ -148,6 +148,8 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
         columns = [c.strip() for c in line.split(",")]
         if version >= 2:
             columns = columns[3:]
+        if not rows and columns and columns[0].lower() == "serial":
+            continue  # a header line, as spreadsheets write
         rows.append((number, columns))
     return rows
 

@@ -22,10 +22,7 @@ A file is read whole and checked before anything is stored, and no message names
 
 from __future__ import annotations
 
-import binascii
-import csv
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +35,7 @@ from watchword.credential import (
     Credential,
     parse_otp_suite,
 )
+from watchword.formats.oath_csv import parse_oath_csv
 from watchword.oath import ocra
 from watchword.server.errors import BadFile, BadInput
 
@@ -135,69 +133,16 @@ def read_file(
     return specs
 
 
-def _number(text: str, what: str, where: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise BadFile(f"{where}: {what} must be a whole number, not {text!r}") from None
-
-
-def _column(rest: list[str], i: int, what: str, default: int, where: str) -> int:
-    return _number(rest[i], what, where) if len(rest) > i and rest[i] else default
-
-
-def _hash_by_size(seed: bytes) -> str:
-    return {32: "sha256", 64: "sha512"}.get(len(seed), "sha1")
-
-
 def read_csv(text: str, source: str = "CSV") -> list[CredentialSpec]:
-    lines = text.splitlines()
-    version = re.match(r"#\s*version:\s*(\d+)", lines[0].strip()) if lines else None
-    user_columns = 3 if version and int(version.group(1)) >= 2 else 0
-    specs = []
-    for lineno, row in enumerate(csv.reader(lines), 1):
-        fields = [f.strip() for f in row]
-        if not fields or not "".join(fields) or fields[0].startswith("#"):
-            continue
-        fields = fields[user_columns:]
-        if lineno == 1 and fields and fields[0].lower() == "serial":
-            continue
-        where = f"{source} line {lineno}"
-        if len(fields) < 2 or not fields[0] or not fields[1]:
-            raise BadFile(f"{where}: expected serial, seed, type, ... (OATH CSV)")
-        name, seed = fields[0], fields[1]
-        try:
-            secret = binascii.unhexlify(seed)
-        except (binascii.Error, ValueError):
-            raise BadFile(f"{where}: the seed must be hex digits, an even number of them") from None
-        kind = (fields[2] if len(fields) > 2 and fields[2] else "hotp").lower()
-        rest = fields[3:]
-
-        hint = rest[2].lower() if len(rest) > 2 else ""
-        alg = hint if hint in HASHES else _hash_by_size(secret)
-        if kind in ("ocra", "ocra2"):
-            if not rest or not rest[0]:
-                raise BadFile(f"{where}: an ocra line needs its suite: serial, seed, ocra, suite")
-            spec = CredentialSpec(name, "ocra", secret, suite=rest[0])
-        elif kind == "hotp":
-            digits, counter = (
-                _column(rest, 0, "digits", 6, where),
-                _column(rest, 1, "counter", 0, where),
-            )
-            spec = CredentialSpec(name, "hotp", secret, digits, alg, counter=counter)
-        elif kind == "totp":
-            digits, period = (
-                _column(rest, 0, "digits", 6, where),
-                _column(rest, 1, "period", 30, where),
-            )
-            spec = CredentialSpec(name, "totp", secret, digits, alg, period=period)
-        else:
-            raise BadFile(f"{where}: type must be ocra, hotp or totp, not {fields[2]!r}")
-        try:
-            specs.append(spec.checked())
-        except BadInput as e:
-            raise BadFile(f"{where}: {e.message}") from None
-    return specs
+    """The credentials of an OATH CSV file, read as `watchword enroll --oath-csv` writes
+    them and privacyIDEA reads them (watchword.formats.oath_csv)."""
+    try:
+        creds = parse_oath_csv(text, source)
+        return [from_credential(cred) for cred in creds]
+    except ValueError as e:
+        raise BadFile(str(e)) from None
+    except BadInput as e:
+        raise BadFile(f"{source}: {e.message}") from None
 
 
 def _hash_of(text: str | None) -> str:
