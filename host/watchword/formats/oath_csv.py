@@ -141,7 +141,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
         match = _VERSION.match(lines[0])
         if match:
             version = int(match.group(1))
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
