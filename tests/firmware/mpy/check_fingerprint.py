@@ -3,23 +3,12 @@
 # 1 on a failure. The sensor is a scripted UART and the clock a counter, so silence and
 # timeouts cost no real time.
 import gc
-import sys
+
+from checks import check, finish
 
 from ww.drivers import fingerprint as fpm
 from ww.drivers.fingerprint import Fingerprint
 from ww.drivers.fingerprint_packet import FingerprintError, Receiver, checksum, encode
-
-passed = 0
-failed = 0
-
-
-def check(name, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", name)
 
 
 def code_of(fn):
@@ -196,5 +185,4 @@ check("small allocation", used < 512)
 if used >= 512:
     print("allocated", used)
 
-print(str(passed) + " passed, " + str(failed) + " failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -1,6 +1,7 @@
 # The SSD1306 driver under the MicroPython unix port, with the real framebuf module.
 # Run by tests/firmware/test_ssd1306_driver.py; prints "N passed, M failed".
-import sys
+
+from checks import check, finish
 
 from ww.drivers.ssd1306 import SSD1306
 
@@ -8,18 +9,6 @@ INIT = bytes(
     [0xAE, 0x20, 0x00, 0x40, 0xA1, 0xA8, 0x3F, 0xC8, 0xD3, 0x00, 0xDA, 0x12, 0xD5, 0x80]
     + [0xD9, 0xF1, 0xDB, 0x30, 0x81, 0xFF, 0xA4, 0xA6, 0x8D, 0x14, 0xAF]
 )
-
-passed = 0
-failed = 0
-
-
-def check(name, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", name)
 
 
 class Bus:
@@ -112,6 +101,4 @@ for vector in (True, False):
         bus.writes == [b"\x80\xae", b"\x80\xaf", b"\x80\x81", b"\x80\x07", b"\x80\xa7"],
     )
 
-print(f"{passed} passed, {failed} failed")
-if failed:
-    sys.exit(1)
+finish()

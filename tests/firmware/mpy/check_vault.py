@@ -5,24 +5,14 @@ import os
 import sys
 import time
 
+from checks import check, finish
+
 from ww.drivers.keypad import Keypad
 from ww.vault import Vault, VaultError
 
 ROOT = sys.argv[1]
 SECRET = b"12345678901234567890"
 SUITE = "OCRA-1:HOTP-SHA1-6:QN08"
-
-passed = 0
-failed = 0
-
-
-def check(name, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", name)
 
 
 def code_of(fn):
@@ -155,6 +145,4 @@ for i in range(20):
         events.append(k)
 check("bounce rejected", events == [])
 
-print(f"{passed} passed, {failed} failed")
-if failed:
-    sys.exit(1)
+finish()
