@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,56 +20,25 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ui.browser import Browser, skip_reason
 
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen
 from watchword.cli.main import cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 PASSWORD = "correct horse battery"
 WAIT_S = 30  # the longest a page may take to show what the test waits for
 
 
-def browser_missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return "Chromium is not installed (Debian: apt-get install chromium; CI installs it)"
-    if not Path(CHROMEDRIVER).exists():
-        return "chromedriver is not installed (Debian: apt-get install chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install selenium)"
-    return None
-
-
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    reason = browser_missing()
+def browser() -> Iterator[Any]:
+    reason = skip_reason()
     if reason:
         pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={tmp_path / 'chromium'}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    chromium = Browser()
     try:
-        yield driver
+        yield chromium.driver
     finally:
-        driver.quit()
+        chromium.quit()
 
 
 @pytest.fixture
