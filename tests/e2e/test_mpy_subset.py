@@ -16,6 +16,7 @@ import oath
 import pytest
 
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen, start_token
+from e2e.test_challenge_response import type_challenge
 
 KEY = binascii.unhexlify(SECRET)
 
@@ -39,15 +40,6 @@ def mpy_ready(mpy: Token) -> Token:
     mpy.set_pin()
     mpy.enroll()
     return mpy
-
-
-def type_challenge(token: Token, challenge: str, pin: str) -> list[str]:
-    token.debug.press("#")
-    token.wait_for("Challenge")
-    token.debug.press(challenge + "#")
-    token.wait_for("PIN")
-    token.debug.press(pin + "#")
-    return token.screen()
 
 
 def test_enroll_on_micropython(mpy: Token) -> None:
