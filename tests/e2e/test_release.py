@@ -58,11 +58,9 @@ def test_no_reply_carries_a_secret(tmp_path: Path) -> None:
             token.wait_for("Approve login")
             dbg.press(PIN + "#")
             proc.communicate(timeout=30)
-    log = sim.log.read_text()
-    assert LEAK not in log
-    summary = [line for line in log.splitlines() if line.startswith("link audit:")]
-    frames = int(summary[-1].split()[2])
-    assert frames >= 4 and summary[-1].endswith("0 carried a secret")
+            stats = dbg.link.call("debug.stats")
+    assert stats["link_frames"] >= 5 and stats["link_leaks"] == 0
+    assert LEAK not in sim.log.read_text()
 
 
 @pytest.mark.parametrize("form", ["hex", "HEX", "base64", "raw"])

@@ -82,6 +82,8 @@ class DebugServer:
                 "i2c_bytes": self.rig.oled.counter.total,  # to the OLED, control bytes included
                 "i2c_data_bytes": self.rig.oled.data_counter.total,  # display RAM bytes only
                 "i2c_bus_bytes": bus.traffic.total,  # the whole bus, address bytes included
+                "link_frames": self.rig.audit.replies,  # frames the token sent on USB
+                "link_leaks": self.rig.audit.leaks,  # of those, how many carried a secret
             }
         return _error(rid, "unknown_op", f"unknown debug op {str(op)[:32]!r}")
 
