@@ -19,9 +19,10 @@ import pytest
 from mpy import mpy_cross_binary, run_script
 
 from watchword.sim import shims
+from watchword.sim.busio import BusioI2C
 from watchword.sim.clock import VirtualClock
 from watchword.sim.ds3231_model import I2C_ADDRESS, DS3231Model
-from watchword.sim.wiring import Board, I2CBus
+from watchword.sim.wiring import Board
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "firmware" / "ww" / "drivers" / "ds3231.py"
@@ -247,46 +248,6 @@ def test_the_model_refuses_time_registers_no_chip_could_hold() -> None:
 
 
 # -- Adafruit's driver, written elsewhere, on the same model ------------------------------------
-
-
-class BusioI2C:
-    """The busio.I2C surface that adafruit_bus_device uses, over an emulated bus."""
-
-    def __init__(self, bus: I2CBus) -> None:
-        self.bus = bus
-        self.locked = False
-
-    def try_lock(self) -> bool:
-        if self.locked:
-            return False
-        self.locked = True
-        return True
-
-    def unlock(self) -> None:
-        self.locked = False
-
-    def writeto(self, address: int, buffer: Any, *, start: int = 0, end: int | None = None) -> None:
-        self.bus.write(address, bytes(buffer[start:end]))
-
-    def readfrom_into(
-        self, address: int, buffer: Any, *, start: int = 0, end: int | None = None
-    ) -> None:
-        end = len(buffer) if end is None else end
-        buffer[start:end] = self.bus.read(address, end - start)
-
-    def writeto_then_readfrom(
-        self,
-        address: int,
-        out_buffer: Any,
-        in_buffer: Any,
-        *,
-        out_start: int = 0,
-        out_end: int | None = None,
-        in_start: int = 0,
-        in_end: int | None = None,
-    ) -> None:
-        self.writeto(address, out_buffer, start=out_start, end=out_end)
-        self.readfrom_into(address, in_buffer, start=in_start, end=in_end)
 
 
 def test_adafruit_driver_and_ours_agree_on_the_model(rig: Rig) -> None:

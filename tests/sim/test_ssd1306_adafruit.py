@@ -12,53 +12,11 @@ from typing import Any
 
 import pytest
 
+from watchword.sim.busio import BusioI2C
 from watchword.sim.ssd1306_model import HEIGHT, I2C_ADDRESS, WIDTH, SSD1306Model
 from watchword.sim.wiring import I2CBus
 
 Pixels = set[tuple[int, int]]
-
-
-class BusioI2C:
-    """The busio.I2C surface that adafruit_bus_device uses, over an emulated bus."""
-
-    def __init__(self, bus: I2CBus) -> None:
-        self.bus = bus
-        self.locked = False
-
-    def try_lock(self) -> bool:
-        if self.locked:
-            return False
-        self.locked = True
-        return True
-
-    def unlock(self) -> None:
-        self.locked = False
-
-    def scan(self) -> list[int]:
-        return self.bus.scan()
-
-    def writeto(self, address: int, buffer: Any, *, start: int = 0, end: int | None = None) -> None:
-        self.bus.write(address, bytes(buffer[start:end]))
-
-    def readfrom_into(
-        self, address: int, buffer: Any, *, start: int = 0, end: int | None = None
-    ) -> None:
-        end = len(buffer) if end is None else end
-        buffer[start:end] = self.bus.read(address, end - start)
-
-    def writeto_then_readfrom(
-        self,
-        address: int,
-        out_buffer: Any,
-        in_buffer: Any,
-        *,
-        out_start: int = 0,
-        out_end: int | None = None,
-        in_start: int = 0,
-        in_end: int | None = None,
-    ) -> None:
-        self.writeto(address, out_buffer, start=out_start, end=out_end)
-        self.readfrom_into(address, in_buffer, start=in_start, end=in_end)
 
 
 @pytest.fixture
