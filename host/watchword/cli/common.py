@@ -13,6 +13,7 @@ import click
 
 from watchword.link import Client, TokenError
 from watchword.link.ports import pick
+from watchword.server.errors import ServerError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,14 +29,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 def fails_cleanly(f: F) -> F:
-    """Turn a TokenError or ValueError into one clear line and exit code 1."""
+    """Turn a token's or the verifier's error, or a ValueError, into one clear line (or JSON)
+    and exit code 1."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         as_json = bool(kwargs.get("as_json"))
         try:
             return f(*args, **kwargs)
-        except TokenError as e:
+        except (TokenError, ServerError) as e:
             fail(e.code, e.message, as_json)
         except ValueError as e:
             fail("bad_input", str(e), as_json)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from watchword.cli.server import db_option, server_errors
+from watchword.cli.common import fails_cleanly
+from watchword.cli.server import db_option
 from watchword.server import Verifier, open_store
 
 HOST = "127.0.0.1"
@@ -24,7 +25,7 @@ HOST = "127.0.0.1"
     metavar="PORT",
     help="Serial port of a token for connected mode (default: the one token found, if any).",
 )
-@server_errors
+@fails_cleanly
 def portal(db: str | None, port: int, token_port: str | None) -> None:
     """Serve the login portal: password, then a challenge for the token, then its response."""
     from werkzeug.serving import make_server

@@ -7,7 +7,6 @@ exits 1 too, saying why (wrong, expired, used, throttled with the time left, loc
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections.abc import Callable
@@ -16,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from watchword.cli.common import emit, fail, json_option
+from watchword.cli.common import emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
-from watchword.server.errors import BadFile, ServerError
+from watchword.server.errors import BadFile
 from watchword.verifier import group
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,22 +30,6 @@ db_option = click.option(
     help="A SQLite file, or postgresql://user@host/db (default: $WATCHWORD_DB, else"
     " ./watchword.db).",
 )
-
-
-def server_errors(f: F) -> F:
-    """A ServerError or ValueError becomes one clear line (or JSON) and exit code 1."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            return f(*args, **kwargs)
-        except ServerError as e:
-            fail(e.code, e.message, as_json)
-        except ValueError as e:
-            fail("bad_input", str(e), as_json)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _verifier(db: str | None) -> Verifier:
@@ -72,7 +55,7 @@ def server() -> None:
 @server.command()
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def init(db: str | None, as_json: bool) -> None:
     """Create the verifier's tables (nothing changes if they exist)."""
     with Store(db) as store:
@@ -88,7 +71,7 @@ def init(db: str | None, as_json: bool) -> None:
 @click.option("--password-stdin", "from_stdin", is_flag=True, help="Read it from stdin.")
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def add_user(user: str, prompt: bool, from_stdin: bool, db: str | None, as_json: bool) -> None:
     """Add a user (with a password for the portal, if given)."""
     password = _read_password(prompt, from_stdin)
@@ -103,7 +86,7 @@ def add_user(user: str, prompt: bool, from_stdin: bool, db: str | None, as_json:
 @click.option("--password-stdin", "from_stdin", is_flag=True, help="Read it from stdin.")
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def password(user: str, from_stdin: bool, db: str | None, as_json: bool) -> None:
     """Set a user's portal password (asked twice, or read from stdin)."""
     text = _read_password(not from_stdin, from_stdin)
@@ -130,7 +113,7 @@ def password(user: str, from_stdin: bool, db: str | None, as_json: bool) -> None
 )
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def import_file(
     user: str,
     file: Path,
@@ -173,7 +156,7 @@ def _secret_file(path: Path) -> str:
 )
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def challenge(
     user: str, credential: str | None, client_question: str | None, db: str | None, as_json: bool
 ) -> None:
@@ -196,7 +179,7 @@ def challenge(
 @click.option("--credential", metavar="NAME", help="Check only this credential.")
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def verify(
     user: str,
     response: str,
@@ -229,7 +212,7 @@ def report(outcome: Outcome, as_json: bool) -> None:
 @click.argument("user")
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def unlock(user: str, db: str | None, as_json: bool) -> None:
     """Lift USER's lockout and reset the failure count."""
     v = _verifier(db)
@@ -241,7 +224,7 @@ def unlock(user: str, db: str | None, as_json: bool) -> None:
 @server.command()
 @db_option
 @json_option
-@server_errors
+@fails_cleanly
 def users(db: str | None, as_json: bool) -> None:
     """List users, their credentials and their throttling state (never secrets)."""
     v = _verifier(db)
