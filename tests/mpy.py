@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from watchword.build import mpy_cross
+from watchword.paths import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
@@ -25,13 +24,7 @@ MPY_SCRIPTS = ROOT / "tests" / "firmware" / "mpy"
 
 def micropython_binary() -> str:
     """The `micropython` command installed beside the running Python (the .venv), or on PATH."""
-    beside = Path(sys.executable).parent / "micropython"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython is not installed: run `make test`, which installs it")
-    return found
+    return tool("micropython")
 
 
 def compile_firmware(out: Path) -> Path:

