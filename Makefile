@@ -25,8 +25,8 @@ system-packages:
 	@bash .ci/system-packages
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check host tests firmware
-	$(VENV)/bin/ruff format --check host tests
+	$(VENV)/bin/ruff check host tests firmware bench
+	$(VENV)/bin/ruff format --check host tests bench
 	$(VENV)/bin/mypy --config-file host/pyproject.toml host/watchword
 
 clean:

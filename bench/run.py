@@ -44,8 +44,9 @@ for extra in (FIRMWARE, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from mpy import compile_firmware, micropython_binary, mpy_cross_binary  # noqa: E402
+from mpy import compile_firmware, micropython_binary  # noqa: E402
 
+from watchword.build import mpy_cross  # noqa: E402
 from watchword.debugclient import DebugClient  # noqa: E402
 from watchword.link import Client  # noqa: E402
 from watchword.sim.process import SimProcess  # noqa: E402
@@ -135,8 +136,8 @@ def micropython_version() -> str:
 
 
 def machine_section(results: Results) -> None:
-    mpy_cross = subprocess.run(
-        [mpy_cross_binary(), "--version"], capture_output=True, text=True, timeout=30
+    cross_version = subprocess.run(
+        [mpy_cross(), "--version"], capture_output=True, text=True, timeout=30
     ).stdout.strip()
     rows = [
         ["CPU", cpu_model()],
@@ -144,7 +145,7 @@ def machine_section(results: Results) -> None:
         ["system", platform.platform()],
         ["CPython", platform.python_version()],
         ["MicroPython (unix port)", micropython_version()],
-        ["mpy-cross", mpy_cross or "unknown"],
+        ["mpy-cross", cross_version or "unknown"],
         ["repeats per figure", str(results.repeats)],
     ]
     results.machine = f"{cpu_model()}, {os.cpu_count()} cores, CPython {platform.python_version()}"
