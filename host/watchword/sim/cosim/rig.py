@@ -19,6 +19,7 @@ import atexit
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -119,6 +120,15 @@ class MpyRig(Rig):
         """One pass of the firmware's main loop, at the rig's clock."""
         assert self.server is not None
         self.server.run(self.clock.ticks_ms(), still=not self.clock.follows_real_time)
+
+    def wipe(self) -> None:
+        """Back to first boot. The firmware runs in another process here, so the vault folder
+        is removed, the sensor forgets its fingers, and the firmware starts again."""
+        self.close()
+        shutil.rmtree(self.state / "vault", ignore_errors=True)
+        if self.sensor is not None:
+            self.sensor.templates.clear()
+        self._reset("debug.wipe")
 
     def heap(self) -> HeapReport:
         assert self.server is not None, "boot() first"
