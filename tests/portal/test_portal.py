@@ -5,7 +5,6 @@ Responses come from the independent `oath` package."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,14 +53,6 @@ def make_app(verifier: Verifier, key: bytes | None = b"test key") -> FlaskClient
     app = create_app(verifier, secret_key=key, token_finder=lambda: None)
     app.testing = True
     return app.test_client()
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    with Store(db_url) as s:
-        s.init()
-    with open_store(db_url) as s:
-        yield s
 
 
 @pytest.fixture

@@ -17,20 +17,14 @@ import json
 import sys
 import time
 
+import checks
+
 from ww.oath import ct, hmac, hotp, ocra
 from ww.oath.sha512 import sha512
 
-passed = 0
-failed = 0
-
 
 def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
+    checks.check(what, ok)
 
 
 def unhex(s):
@@ -249,9 +243,7 @@ def main():
     check_vectors(sys.argv[1])
     check_primitives()
     report_timings()
-    print(str(passed) + " passed, " + str(failed) + " failed")
-    if failed:
-        sys.exit(1)
+    checks.finish()
 
 
 main()
