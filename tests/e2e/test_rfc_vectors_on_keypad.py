@@ -7,18 +7,14 @@ host tools do when they connect).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from rfc_vectors import OCRA_VECTORS
 
 from e2e.conftest import Token, response_on_screen
 from watchword.link.client import USER_WAIT_S
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = json.loads((ROOT.parent / "shared" / "vectors" / "rfc6287_ocra.json").read_text())
 KEYPAD_IDS = ["C.1-g1-1", "C.1-g1-7", "C.1-g2-4", "C.1-g3-2", "C.1-g4-9", "C.1-g5-1"]
-SAMPLE = [v for v in VECTORS["vectors"] if v["id"] in KEYPAD_IDS]
+SAMPLE = [v for v in OCRA_VECTORS if v["id"] in KEYPAD_IDS]
 
 
 @pytest.mark.parametrize("vector", SAMPLE, ids=[v["id"] for v in SAMPLE])

@@ -1,26 +1,24 @@
 """The firmware is MicroPython code: the oath layer passes its vectors in the MicroPython unix
 port, and every firmware file compiles with mpy-cross."""
 
-import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import rfc_vectors
 from mpy import run_script
 
 from watchword.build import mpy_cross
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-VECTORS = ROOT.parent / "shared" / "vectors"
 CHECK = "tests/firmware/mpy/check_oath.py"
 
 
 def test_oath_vectors_under_micropython():
-    ocra = json.loads((VECTORS / "rfc6287_ocra.json").read_text())
-    otp = json.loads((VECTORS / "rfc4226_rfc6238.json").read_text())
-    result = run_script(CHECK, str(VECTORS))
+    ocra, otp = rfc_vectors.OCRA, rfc_vectors.OTP
+    result = run_script(CHECK, str(rfc_vectors.DIR))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     counts = (

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import random
 import string
-from pathlib import Path
 
 import oath
 import pyotp
 import pytest
+from rfc_vectors import HOTP_VECTORS, OCRA_VECTORS, TOTP_VECTORS
 
 from watchword import verifier
 from watchword.oath import ocra
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
-OCRA_FILE = VECTORS / "rfc6287_ocra.json"
-OTP_FILE = VECTORS / "rfc4226_rfc6238.json"
-OCRA_VECTORS = json.loads(OCRA_FILE.read_text())["vectors"] if OCRA_FILE.is_file() else []
-OTP = json.loads(OTP_FILE.read_text()) if OTP_FILE.is_file() else {"hotp": {}, "totp": {}}
-HOTP_VECTORS = OTP["hotp"].get("vectors", [])
-TOTP_VECTORS = OTP["totp"].get("vectors", [])
 KEY = b"12345678901234567890"
 
 
