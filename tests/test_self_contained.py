@@ -72,7 +72,8 @@ def escapes(rel: Path, text: str) -> list[str]:
 def test_no_code_reaches_outside_the_checkout() -> None:
     found = []
     for path in tracked_python():
-        found += escapes(path.relative_to(ROOT), path.read_text())
+        if path != Path(__file__).resolve():  # this file names what it looks for
+            found += escapes(path.relative_to(ROOT), path.read_text())
     assert not found, "reaches outside the checkout:\n" + "\n".join(found)
 
 
