@@ -179,18 +179,19 @@ def test_a_newer_schema_is_refused(db: str) -> None:
         import psycopg
 
         with psycopg.connect(db, autocommit=True) as conn:
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     else:
         with sqlite3.connect(db) as conn:
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     for args in (("users",), ("verify", "alice", "123456"), ("init",)):
         line = one_error_line(run("server", *args, "--db", db))
-        assert "schema version 2, newer than this Watchword's 1: upgrade Watchword" in line
+        assert "schema version 9, newer than this Watchword's 2: upgrade Watchword" in line
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
+    empty.chmod(0o600)
     assert "watchword server init" in one_error_line(run("server", "users", "--db", str(empty)))
 
 

@@ -9,7 +9,7 @@ BASE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{% block title %}Watchword login{% endblock %}</title>
-<style>
+<style nonce="{{ nonce }}">
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem;
          color: #111; }
   h1 { font-size: 1.4rem; }
@@ -22,6 +22,7 @@ BASE = """<!doctype html>
   .note { color: #555; }
   .row { display: flex; gap: 1rem; align-items: center; }
   form.inline { display: inline; }
+  .status { font-weight: bold; }
 </style>
 </head>
 <body>
@@ -75,13 +76,25 @@ challenge and #, then your PIN and #.</p>
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="usb">Use my token over USB</button>
 </form>
+<p class="status" id="usb-status" role="status" aria-live="polite"></p>
+<script nonce="{{ nonce }}">
+  (function () {
+    var form = document.getElementById("usb-form");
+    form.addEventListener("submit", function () {
+      // the page stays until the token answers (up to a minute): say what it waits for
+      document.getElementById("usb-status").textContent =
+        "Confirm on your token: your PIN (or finger), then #.";
+      document.getElementById("usb").disabled = true;
+    });
+  })();
+</script>
 {% endif %}
 {% if grouped %}
 <form method="post" action="{{ url_for('new_challenge') }}" class="inline">
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="new">New challenge</button>
 </form>
-<script>
+<script nonce="{{ nonce }}">
   (function () {
     var el = document.getElementById("countdown");
     var left = parseInt(el.dataset.left, 10);

@@ -39,7 +39,7 @@ from watchword.server.errors import (
     UnknownUser,
     UserExists,
 )
-from watchword.server.store import Conflict, Row, Store, Tx
+from watchword.server.store import Conflict, Row, Store, Tx, credential_context
 
 USER_MAX = 64
 USER_CHARS = set(string.ascii_letters + string.digits + "._@+-")
@@ -99,8 +99,14 @@ def check_user_name(name: str) -> str:
     return name
 
 
-def _seconds(wait: float) -> int:
-    return max(1, math.ceil(wait))
+def seconds(wait: float) -> str:
+    """A wait, rounded up to whole seconds: '1 s', '30 s'."""
+    return f"{max(1, math.ceil(wait))} s"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 failure', '2 failures'."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _digest(*parts: object) -> str:
@@ -144,6 +150,7 @@ class Verifier:
         """Store every credential or none."""
         checked = [spec.checked() for spec in specs]
         now = self.clock()
+        sealer = self.store.sealer()
         with self.store.transaction() as tx:
             self._user(tx, user)
             for spec in checked:
@@ -152,11 +159,13 @@ class Verifier:
                 )
                 if taken:
                     raise BadInput(f"{user} has a credential named {spec.name!r} already")
+                place = credential_context({"user_name": user, "name": spec.name})
+                sealed = sealer.seal(spec.secret, place)
                 tx.run(
                     "INSERT INTO credentials (user_name, name, kind, suite, secret, digits, alg,"
                     " period, t0, counter, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    user, spec.name, spec.kind, spec.suite, spec.secret, spec.digits,
-                    spec.alg, spec.period, spec.t0, spec.counter, now,
+                    user, spec.name, spec.kind, spec.suite, sealed, spec.digits, spec.alg,
+                    spec.period, spec.t0, spec.counter, now,
                 )  # fmt: skip
 
     def users(self) -> list[dict[str, Any]]:
@@ -211,35 +220,73 @@ class Verifier:
     # -- passwords (the portal's first step)
 
     def check_password(self, name: str, password: str) -> Outcome:
+        """Check a portal password. The attempt is recorded first, in one write transaction
+        (as the token writes its failed-PIN counter before it compares), so parallel guesses
+        queue on the user's row and at most one is judged per wait; a right password then
+        clears the record."""
         now = self.clock()
-        with self.store.transaction(write=False) as tx:
-            u = tx.one("SELECT name, password, pw_next_try FROM users WHERE name = ?", name)
+        with self.store.transaction() as tx:
+            u = tx.one(
+                "SELECT name, password, pw_failures, pw_next_try FROM users WHERE name = ?"
+                + tx.lock,
+                name,
+            )
+            if u is not None and u["pw_next_try"] > now:
+                wait = u["pw_next_try"] - now
+                msg = f"too many wrong passwords: wait {seconds(wait)} before the next try"
+                return Outcome(False, "throttled", msg, name, wait=wait)
+            if u is not None:
+                failures = u["pw_failures"] + 1
+                wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+                tx.run(
+                    "UPDATE users SET pw_failures = ?, pw_next_try = ? WHERE name = ?",
+                    failures,
+                    now + wait,
+                    name,
+                )
         if u is None:
             passwords.check_password(password, None)  # the same work as for a known user
             raise UnknownUser(name)
-        if u["pw_next_try"] > now:
-            wait = u["pw_next_try"] - now
-            msg = f"too many wrong passwords: try again in {_seconds(wait)} s"
-            return Outcome(False, "throttled", msg, name, wait=wait)
         if not u["password"]:
             passwords.check_password(password, None)
             msg = f"{name} has no password: set one with `watchword server password {name}`"
-            return Outcome(False, "no_password", msg, name)
-        good = passwords.check_password(password, u["password"])
+            return Outcome(False, "no_password", msg, name, wait=wait)
+        if not passwords.check_password(password, u["password"]):
+            return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
         with self.store.transaction() as tx:
-            if good:
-                tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)
-                return Outcome(True, "ok", "password accepted", name)
-            row = tx.one("SELECT pw_failures FROM users WHERE name = ?" + tx.lock, name)
-            failures = (row["pw_failures"] if row else 0) + 1
-            wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+            tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)
+        return Outcome(True, "ok", "password accepted", name)
+
+    # -- portal sessions: kept in the store, so that logging out ends them everywhere
+
+    def open_session(self, user: str, lifetime: float) -> str:
+        """A new session for `user`; only its hash is stored."""
+        sid = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            tx.run("DELETE FROM sessions WHERE expires < ?", now)
             tx.run(
-                "UPDATE users SET pw_failures = ?, pw_next_try = ? WHERE name = ?",
-                failures,
-                now + wait,
-                name,
+                "INSERT INTO sessions (id, user_name, created, expires) VALUES (?, ?, ?, ?)",
+                _digest("session", sid),
+                user,
+                now,
+                now + lifetime,
             )
-        return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
+        return sid
+
+    def session_user(self, sid: str) -> str | None:
+        """The user of a live session, else None (ended, expired or never opened)."""
+        with self.store.transaction(write=False) as tx:
+            row = tx.one(
+                "SELECT user_name, expires FROM sessions WHERE id = ?", _digest("session", sid)
+            )
+        if row is None or row["expires"] <= self.clock():
+            return None
+        return str(row["user_name"])
+
+    def end_session(self, sid: str) -> None:
+        with self.store.transaction() as tx:
+            tx.run("DELETE FROM sessions WHERE id = ?", _digest("session", sid))
 
     # -- challenges
 
@@ -281,7 +328,7 @@ class Verifier:
                     raise BadInput(f"client challenge: {e}") from None
                 server_response = verifier.server_response(
                     s,
-                    bytes(cred["secret"]),
+                    self._secret(cred),
                     client_question,
                     question,
                     counter=cred["counter"] if s.counter else None,
@@ -396,7 +443,7 @@ class Verifier:
         question = ch["question"]
         if ch["client_question"]:
             question = ocra.mutual(s, ch["question"], ch["client_question"])
-        secret = bytes(cred["secret"])
+        secret = self._secret(cred)
         timestamps = None
         if s.time_step:
             t = ocra.time_steps(s, now)
@@ -434,7 +481,7 @@ class Verifier:
             lengths = " or ".join(sorted({str(c["digits"]) for c in creds}))
             raise MalformedResponse(f"malformed response: it must be {lengths} digits")
         for cred in fitting:
-            secret, digits, alg = bytes(cred["secret"]), cred["digits"], cred["alg"]
+            secret, digits, alg = self._secret(cred), cred["digits"], cred["alg"]
             if cred["kind"] == "hotp":
                 counter, window = cred["counter"], self.policy.hotp_window
                 c = verifier.match_otp(
@@ -530,13 +577,13 @@ class Verifier:
         left = self.policy.lock_after - failures
         if locked:
             msg = (
-                f"wrong response: {user} is now locked after {failures} failures;"
+                f"wrong response: {user} is now locked after {plural(failures, 'failure')};"
                 f" an administrator must unlock it (`watchword server unlock {user}`)"
             )
         else:
             msg = (
-                f"wrong response: {left} {'try' if left == 1 else 'tries'} left before {user}"
-                f" is locked; next try in {_seconds(wait)} s"
+                f"wrong response: {plural(left, 'try', 'tries')} left before {user}"
+                f" is locked; wait {seconds(wait)} before the next try"
             )
         return Outcome(False, "wrong_response", msg, user, name, wait=wait, tries_left=left)
 
@@ -544,18 +591,21 @@ class Verifier:
         user = u["name"]
         if u["locked"]:
             msg = (
-                f"{user} is locked after {u['failures']} failed attempts: an administrator"
-                f" must unlock it (`watchword server unlock {user}`)"
+                f"{user} is locked after {plural(u['failures'], 'failed attempt')}:"
+                f" an administrator must unlock it (`watchword server unlock {user}`)"
             )
             return Outcome(False, "locked", msg, user, tries_left=0)
         if u["next_try"] > now:
             wait = u["next_try"] - now
-            msg = f"too many failed attempts: {user} is locked for {_seconds(wait)} s more"
+            msg = f"too many failed attempts: wait {seconds(wait)} before the next try"
             left = self.policy.lock_after - u["failures"]
             return Outcome(False, "throttled", msg, user, wait=wait, tries_left=left)
         return None
 
     # -- rows
+
+    def _secret(self, cred: Row) -> bytes:
+        return self.store.sealer().open(bytes(cred["secret"]), credential_context(cred))
 
     def _user(self, tx: Tx, name: str, lock: bool = False) -> Row:
         u = tx.one("SELECT * FROM users WHERE name = ?" + (tx.lock if lock else ""), name)
