@@ -31,7 +31,18 @@ from collections.abc import Callable
 from typing import Any
 
 import segno
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from jinja2 import DictLoader
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -62,7 +73,8 @@ LOCKED = "Your account is locked after too many failed attempts: ask your admini
 NOT_SET_UP = "Login with a token is not set up for this account: ask your administrator."
 CSP = (
     "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}';"
-    " img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    " img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
+    " base-uri 'none'"
 )
 Page = str | WerkzeugResponse | tuple[str, int]
 log = logging.getLogger("watchword.portal")
@@ -297,6 +309,18 @@ def create_app(
 
     @app.post("/usb")
     def usb() -> Page:
+        """Connected mode. The page's script posts here in the background and asks for JSON:
+        where to go next and the outcome in words; a plain form post gets the redirect."""
+        page = usb_outcome()
+        if request.accept_mimetypes.best != "application/json" or not isinstance(
+            page, WerkzeugResponse
+        ):
+            return page
+        ok = page.location.endswith(url_for("welcome"))
+        outcome = "Confirmed: logging in." if ok else "The token did not confirm: see below."
+        return jsonify(next=page.location, outcome=outcome)
+
+    def usb_outcome() -> Page:
         user = user_in_step("challenge")
         port = token()
         if not user:

@@ -79,12 +79,26 @@ challenge and #, then your PIN and #.</p>
 <p class="status" id="usb-status" role="status" aria-live="polite"></p>
 <script nonce="{{ nonce }}">
   (function () {
+    // the token may take up to a minute: post in the background, say what it waits for,
+    // then go where the portal says (logged in, or this page with what went wrong)
     var form = document.getElementById("usb-form");
-    form.addEventListener("submit", function () {
-      // the page stays until the token answers (up to a minute): say what it waits for
-      document.getElementById("usb-status").textContent =
-        "Confirm on your token: your PIN (or finger), then #.";
-      document.getElementById("usb").disabled = true;
+    var button = document.getElementById("usb");
+    var status = document.getElementById("usb-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "Confirm on your token: your PIN (or finger), then #.";
+      button.disabled = true;
+      fetch(form.action, {method: "POST", body: new FormData(form),
+                          headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (reply) { return reply.json(); })
+        .then(function (reply) {
+          status.textContent = reply.outcome;
+          window.location.assign(reply.next);
+        })
+        .catch(function () {
+          status.textContent = "The portal did not answer: reload the page.";
+          button.disabled = false;
+        });
     });
   })();
 </script>
