@@ -189,6 +189,8 @@ def _secret_file(path: Path) -> str:
     metavar="CHALLENGE",
     help="Mutual OCRA: the token's challenge; the server's response to it is printed.",
 )
+@click.option("--account", metavar="DIGITS", help="Sign mode: the transaction's account.")
+@click.option("--amount", metavar="DIGITS", help="Sign mode: the transaction's amount.")
 @db_option
 @json_option
 @fails_cleanly
@@ -196,16 +198,30 @@ def challenge(
     user: str,
     credential: str | None,
     client_question: str | None,
+    account: str | None,
+    amount: str | None,
     db: str | None,
     key_file: str | None,
     as_json: bool,
 ) -> None:
-    """Issue a challenge for USER to type on the token; it answers once and expires."""
+    """Issue a challenge for USER to type on the token (or, with --account and --amount, a
+    transaction to sign); it answers once and expires."""
+    if (account is None) != (amount is None):
+        raise ValueError("a signature needs both --account and --amount")
+    sign = (account, amount) if account is not None and amount is not None else None
     v = _verifier(db, key_file)
     with v.store:
-        ch = v.issue(user, credential, client_question)
+        ch = v.issue(user, credential, client_question, sign)
         left = round(ch.expires - v.clock())
-    text = f"Challenge for {user} ({ch.credential}): {group(ch.question)}"
+    if sign:
+        text = (
+            f"Sign for {user} ({ch.credential}): account {sign[0]}, amount {sign[1]}\n"
+            f"on the token: pick {ch.credential}, type the account and the amount, approve;"
+            f" or `watchword respond {ch.credential} --field account={sign[0]}"
+            f" --field amount={sign[1]}`"
+        )
+    else:
+        text = f"Challenge for {user} ({ch.credential}): {group(ch.question)}"
     text += f"\nexpires in {left} s; id {ch.id}"
     if ch.server_response:
         text += f"\nserver response: {ch.server_response} (the token checks it)"

@@ -53,6 +53,7 @@ from watchword.link.ports import devices
 from watchword.portal.templates import TEMPLATES
 from watchword.server import Challenge, Outcome, Verifier
 from watchword.server.errors import (
+    BadInput,
     Busy,
     MalformedResponse,
     NewerSchema,
@@ -346,7 +347,65 @@ def create_app(
         user = user_in_step("in")
         if not user:
             return start_over()
-        return render_template("welcome.html", user=user)
+        return render_template("welcome.html", user=user, signers=verifier.ocra_names(user))
+
+    # -- signing a payment, once logged in (a credential in sign mode on the token)
+
+    @app.post("/sign")
+    def sign() -> Page:
+        user = user_in_step("in")
+        if not user:
+            return start_over()
+        account = request.form.get("account", "").strip()
+        amount = request.form.get("amount", "").strip()
+        try:
+            ch = verifier.issue(
+                user, request.form.get("credential") or None, sign=(account, amount)
+            )
+        except (BadInput, NoCredential) as e:
+            flash(e.message[:1].upper() + e.message[1:] + ".", e.code)
+            return redirect(url_for("welcome"))
+        session["sign"] = {"cid": ch.id, "account": account, "amount": amount}
+        return redirect(url_for("sign_page"))
+
+    @app.get("/sign")
+    def sign_page() -> Page:
+        user = user_in_step("in")
+        pending = session.get("sign")
+        if not user:
+            return start_over()
+        ch = verifier.open_challenge(user, str(pending["cid"])) if pending else None
+        if ch is None or not pending:
+            flash("That payment expired: enter it again.", "expired")
+            return redirect(url_for("welcome"))
+        return render_template(
+            "sign.html",
+            account=pending["account"],
+            amount=pending["amount"],
+            credential=ch.credential,
+        )
+
+    @app.post("/sign/respond")
+    def sign_respond() -> Page:
+        user = user_in_step("in")
+        pending = session.pop("sign", None)
+        if not user:
+            return start_over()
+        if not pending:
+            return redirect(url_for("welcome"))
+        try:
+            outcome = verifier.verify(user, request.form.get("response", ""), str(pending["cid"]))
+        except MalformedResponse as e:
+            session["sign"] = pending
+            flash(f"That is not a signature: {e.message.removeprefix('malformed response: ')}.",
+                  "malformed_response")  # fmt: skip
+            return redirect(url_for("sign_page"))
+        if outcome.ok:
+            flash(f"Signed: amount {pending['amount']} to account {pending['account']}.", "signed")
+        else:
+            flash(_explain(outcome).replace("type this new challenge on your token",
+                                            "enter the payment again"), outcome.code)  # fmt: skip
+        return redirect(url_for("welcome"))
 
     @app.post("/logout")
     def logout() -> Page:

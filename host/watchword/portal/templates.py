@@ -28,7 +28,11 @@ BASE = """<!doctype html>
 <body>
 <main>
 {% for code, message in get_flashed_messages(with_categories=true) %}
+  {% if code == "signed" %}
+  <p class="status" id="notice" data-code="{{ code }}">{{ message }}</p>
+  {% else %}
   <p class="error" id="error" data-code="{{ code }}">{{ message }}</p>
+  {% endif %}
 {% endfor %}
 {% block body %}{% endblock %}
 </main>
@@ -143,9 +147,43 @@ WELCOME = """{% extends "base.html" %}
 {% block body %}
 <h1 id="status">Logged in</h1>
 <p>Welcome, <b id="user">{{ user }}</b>.</p>
+{% if signers %}
+<h1>Sign a payment</h1>
+<form method="post" action="{{ url_for('sign') }}" id="sign">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="account">Account (digits)</label>
+  <input id="account" name="account" inputmode="numeric" required>
+  <label for="amount">Amount (digits)</label>
+  <input id="amount" name="amount" inputmode="numeric" required>
+  {% if signers|length > 1 %}
+  <label for="credential">With</label>
+  <select id="credential" name="credential">
+    {% for name in signers %}<option>{{ name }}</option>{% endfor %}
+  </select>
+  {% else %}
+  <input type="hidden" name="credential" value="{{ signers[0] }}">
+  {% endif %}
+  <button type="submit" id="sign-next">Next</button>
+</form>
+{% endif %}
 <form method="post" action="{{ url_for('logout') }}">
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="logout">Log out</button>
+</form>
+{% endblock %}
+"""
+
+SIGN = """{% extends "base.html" %}
+{% block body %}
+<h1>Sign this payment on your token</h1>
+<p>Account <b id="sign-account">{{ account }}</b>, amount <b id="sign-amount">{{ amount }}</b>.</p>
+<p class="note">On the token: press #, pick <b>{{ credential }}</b>, type the account and #,
+the amount and #, check what it shows, then your PIN and #.</p>
+<form method="post" action="{{ url_for('sign_respond') }}" id="sign-respond">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="signature">Signature shown on the token</label>
+  <input id="signature" name="response" inputmode="numeric" autocomplete="off" autofocus required>
+  <button type="submit" id="sign-submit">Sign</button>
 </form>
 {% endblock %}
 """
@@ -164,5 +202,6 @@ TEMPLATES = {
     "challenge.html": CHALLENGE,
     "locked.html": LOCKED,
     "welcome.html": WELCOME,
+    "sign.html": SIGN,
     "problem.html": PROBLEM,
 }

@@ -71,6 +71,7 @@ class Challenge:
     expires: float
     server_response: str | None = None  # mutual OCRA: the server's half
     client_question: str | None = None
+    fields: dict[str, str] | None = None  # a signature: the account and the amount
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,6 +201,11 @@ class Verifier:
         with self.store.transaction(write=False) as tx:
             return any(c["kind"] != "ocra" for c in self._credentials(tx, user))
 
+    def ocra_names(self, user: str) -> list[str]:
+        """The names of the user's OCRA credentials (what can answer a challenge or sign)."""
+        with self.store.transaction(write=False) as tx:
+            return [c["name"] for c in self._credentials(tx, user) if c["kind"] == "ocra"]
+
     def unlock(self, name: str) -> None:
         with self.store.transaction() as tx:
             done = tx.run(
@@ -291,12 +297,26 @@ class Verifier:
     # -- challenges
 
     def issue(
-        self, user: str, credential: str | None = None, client_question: str | None = None
+        self,
+        user: str,
+        credential: str | None = None,
+        client_question: str | None = None,
+        sign: tuple[str, str] | None = None,
     ) -> Challenge:
         """A new challenge for the user's OCRA credential (the named one, else the first).
 
         With `client_question` (mutual OCRA), the server's response to it comes back too.
+        With `sign` (account, amount), the question is the transaction, built as the token
+        builds it for a credential in sign mode, and its response is the signature.
         """
+        if sign is not None and client_question is not None:
+            raise BadInput("a challenge is either mutual or a signature, not both")
+        sign_q = None
+        if sign is not None:
+            try:
+                sign_q = verifier.sign_question(*sign)
+            except ValueError as e:
+                raise BadInput(str(e)) from None
         now = self.clock()
         with self.store.transaction() as tx:
             self._user(tx, user)
@@ -308,8 +328,16 @@ class Verifier:
                 )
             cred = creds[0]
             s = ocra.parse(cred["suite"])
-            question = verifier.new_challenge(s)
-            if not (s.counter or s.time_step or client_question):
+            if sign_q is not None:
+                try:
+                    ocra.check_challenge(s, sign_q)
+                except ValueError as e:
+                    raise BadInput(
+                        f"{cred['name']} cannot sign this transaction: {e}"
+                        " (the question is the account's length, the account and the amount)"
+                    ) from None
+            question = sign_q or verifier.new_challenge(s)
+            if not (s.counter or s.time_step or client_question or sign_q):
                 # the response to a question accepted before would be accepted again: draw
                 # another (with 10**8 questions or more, this almost never happens)
                 for _ in range(8):
@@ -342,9 +370,11 @@ class Verifier:
                 " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 cid, user, cred["id"], question, client_question, now, expires,
             )  # fmt: skip
+        fields = {"account": sign[0], "amount": sign[1]} if sign else None
         return Challenge(
-            cid, user, cred["name"], s.text, question, expires, server_response, client_question
-        )
+            cid, user, cred["name"], s.text, question, expires, server_response, client_question,
+            fields,
+        )  # fmt: skip
 
     def open_challenge(self, user: str, cid: str) -> Challenge | None:
         """The challenge if it is the user's and can still be answered, else None."""
@@ -475,7 +505,7 @@ class Verifier:
 
     def _verify_otp(self, tx: Tx, u: Row, creds: list[Row], response: str, now: float) -> Outcome:
         user = u["name"]
-        text = response.replace(" ", "").replace("-", "")
+        text = verifier.ungroup(response)
         fitting = [c for c in creds if len(text) == c["digits"]]
         if not fitting or not text.isascii() or not text.isdigit():
             lengths = " or ".join(sorted({str(c["digits"]) for c in creds}))
