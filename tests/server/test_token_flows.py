@@ -1,9 +1,11 @@
 """The verifier with the emulated token, through the CLI as a user runs it: a sign-mode
 credential enrolled straight into the store, a transaction issued by the server, signed on
-the token and verified; and a challenge typed as the server prints it, in groups."""
+the token and verified; a challenge typed as the server prints it, in groups; and a real
+service's short secret enrolled from its URI."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -61,3 +63,24 @@ def test_respond_takes_the_challenge_as_the_server_prints_it(ready: Token, print
     assert proc.returncode == 0, err
     want = oath.str2ocrasuite(SUITE)(bytes.fromhex(SECRET), Q="92031362")
     assert out.strip().splitlines()[-1] == str(want).zfill(6)
+
+
+def test_a_real_services_short_secret_enrolls_and_gives_its_codes(token: Token) -> None:  # noqa: F811
+    """The textbook 80-bit secret, as many services issue: taken, and the token's codes are
+    the ones the service computes from its 10 bytes."""
+    token.set_pin()
+    uri = "otpauth://hotp/Example:me?secret=JBSWY3DPEHPK3PXP&counter=0"
+    proc = token.cli_background("enroll", "svc", "--from-uri", uri)
+    token.wait_for("Check ")
+    token.debug.press("#")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "10 bytes" in out + err
+    token.debug.press("*")
+    proc = token.cli_background("respond", "svc")
+    token.wait_for("Approve login")
+    token.debug.press(PIN + "#")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    service_key = base64.b32decode("JBSWY3DPEHPK3PXP").hex()
+    assert out.strip().splitlines()[-1] == oath.hotp(service_key, 0)

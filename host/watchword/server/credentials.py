@@ -10,9 +10,10 @@ Two file formats are read:
       serial, seed_hex, totp, digits[, period]
 
   The type defaults to hotp, digits to 6 and the period to 30 s. The hash of HOTP and TOTP
-  comes from the seed's length (32 bytes SHA256, 64 bytes SHA512, else SHA1) unless a sixth
-  column names it. A file that starts `# version: 2` has three user columns first, which
-  are skipped. The serial is the credential's name (on a Watchword token, its name there).
+  comes from the seed's length as privacyIDEA guesses it (see watchword.formats.oath_csv)
+  unless a sixth column names it. A file that starts `# version: 2` has three user columns
+  first, which are skipped. The serial is the credential's name (on a Watchword token, its
+  name there).
 - **PSKC** (RFC 6030), plain or encrypted with a passphrase (PBKDF2) or a pre-shared key,
   through `python-pskc`. A key's name is its FriendlyName, else its device's serial, else
   its Id.
