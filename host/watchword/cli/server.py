@@ -19,7 +19,7 @@ import click
 
 from watchword.cli.common import emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
-from watchword.server.errors import BadFile
+from watchword.server.errors import BadFile, NeedsPassphrase
 from watchword.server.service import plural
 from watchword.verifier import group
 
@@ -52,12 +52,16 @@ def _verifier(db: str | None, key_file: str | None) -> Verifier:
     return Verifier(open_store(db, key_file=key_file))
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password(prompt: bool, from_stdin: bool) -> str | None:
     if prompt and from_stdin:
         raise ValueError("give one of --password or --password-stdin")
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    if prompt and not sys.stdin.isatty():
+    if prompt and not _stdin_is_terminal():
         raise ValueError(
             "--password asks on a terminal and there is none: pipe the password in with"
             " --password-stdin instead"
@@ -164,7 +168,13 @@ def import_file(
             key = bytes.fromhex(_secret_file(pskc_key_file))
         except ValueError:
             raise BadFile(f"{pskc_key_file}: the PSKC key must be hex digits") from None
-    specs = read_file(file, pskc_passphrase, key)
+    try:
+        specs = read_file(file, pskc_passphrase, key)
+    except NeedsPassphrase as e:
+        if not _stdin_is_terminal():
+            raise NeedsPassphrase(e.message + "; there is no terminal to ask on") from None
+        asked: str = click.prompt(f"Passphrase of {file}", hide_input=True, err=True)
+        specs = read_file(file, asked, key)
     v = _verifier(db, key_file)
     with v.store:
         v.add_credentials(user, specs)

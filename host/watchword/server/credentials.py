@@ -38,7 +38,7 @@ from watchword.credential import (
 )
 from watchword.formats.oath_csv import parse_oath_csv
 from watchword.oath import ocra
-from watchword.server.errors import BadFile, BadInput
+from watchword.server.errors import BadFile, BadInput, NeedsPassphrase
 
 KINDS = ("ocra", "hotp", "totp")
 HASHES = ("sha1", "sha256", "sha512")
@@ -184,7 +184,7 @@ def read_pskc(
             secret = k.secret
         except (DecryptionError, KeyDerivationError):
             if passphrase is None and key is None:
-                raise BadFile(
+                raise NeedsPassphrase(
                     f"{where}: the secret is encrypted: pass --pskc-passphrase"
                     " (or $WATCHWORD_PSKC_PASSPHRASE) or --pskc-key-file"
                 ) from None
