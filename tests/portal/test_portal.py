@@ -279,3 +279,21 @@ def test_each_request_leaves_no_database_connection_open(portal: Portal) -> None
     page = portal.login()
     portal.respond(page, response_to(field(page, "challenge")))
     assert portal.verifier.store._all == []
+
+
+def test_connected_mode_answers_the_pages_script_in_json(portal: Portal) -> None:
+    """The USB button's script posts in the background and goes where the reply says, with
+    the outcome in words (here: no token on USB, so back to the challenge with the reason)."""
+    page = portal.login()
+    reply = portal.client.post(
+        "/usb", data={"csrf": csrf(page)}, headers={"Accept": "application/json"}
+    )
+    assert reply.is_json
+    assert reply.json == {
+        "next": "/challenge",
+        "outcome": "The token did not confirm: see below.",
+    }
+    shown = portal.client.get("/challenge").text
+    assert errors(shown) == ["No token found on USB: plug it in, or type the response."]
+    plain = portal.client.post("/usb", data={"csrf": csrf(page)})
+    assert plain.status_code == 302  # without the script, the form's redirect
