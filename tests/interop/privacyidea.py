@@ -43,8 +43,8 @@ def install() -> Path:
     base = getattr(sys, "_base_executable", None) or sys.executable
     steps = [
         [base, "-m", "venv", "--clear", str(VENV)],
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         f"privacyidea=={VERSION}"],
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-cache-dir",
+         "--disable-pip-version-check", f"privacyidea=={VERSION}"],
     ]  # fmt: skip
     for step in steps:
         try:
