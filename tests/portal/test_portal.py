@@ -297,3 +297,15 @@ def test_connected_mode_answers_the_pages_script_in_json(portal: Portal) -> None
     assert errors(shown) == ["No token found on USB: plug it in, or type the response."]
     plain = portal.client.post("/usb", data={"csrf": csrf(page)})
     assert plain.status_code == 302  # without the script, the form's redirect
+
+
+def test_a_cookie_forged_with_the_signing_key_is_not_a_session(portal: Portal) -> None:
+    """Even someone holding the cookie key cannot make a session: its id must be in the
+    store, and only a login puts it there."""
+    app = create_app(portal.verifier, secret_key=b"test key", token_finder=lambda: None)
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    forged = serializer.dumps({"user": "alice", "step": "in", "sid": "made-up", "csrf": "x"})
+    client = app.test_client()
+    client.set_cookie(COOKIE, forged)
+    page = client.get("/welcome", follow_redirects=True).text
+    assert "Welcome" not in page and 'id="login"' in page
