@@ -180,10 +180,17 @@ def test_login_in_chromium_with_the_emulated_token(
     log_out(browser)
     log_in(browser, portal_url)
     ready.debug.press("*")  # leave the response screen
+    # refused on the token: the page says so, and the same challenge can be tried again
     browser.find_element(By.ID, "usb").click()
     status = wait_for_text(browser, "usb-status", "Confirm on your token")
     assert status == "Confirm on your token: your PIN (or finger), then #."
     assert not browser.find_element(By.ID, "usb").is_enabled()
+    ready.wait_for("Approve login")
+    ready.debug.press("*")
+    refused = wait_for_text(browser, "error", "Refused on the token")
+    assert refused == "Refused on the token: nothing was sent."
+    browser.find_element(By.ID, "usb").click()
+    wait_for_text(browser, "usb-status", "Confirm on your token")
     ready.wait_for("Approve login")
     ready.debug.press(PIN + "#")
     assert wait_for_text(browser, "status", "Logged in") == "Logged in"

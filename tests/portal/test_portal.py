@@ -291,7 +291,7 @@ def test_connected_mode_answers_the_pages_script_in_json(portal: Portal) -> None
     assert reply.is_json
     assert reply.json == {
         "next": "/challenge",
-        "outcome": "The token did not confirm: see below.",
+        "outcome": "Not logged in: see why below.",
     }
     shown = portal.client.get("/challenge").text
     assert errors(shown) == ["No token found on USB: plug it in, or type the response."]

@@ -318,7 +318,7 @@ def create_app(
         ):
             return page
         ok = page.location.endswith(url_for("welcome"))
-        outcome = "Confirmed: logging in." if ok else "The token did not confirm: see below."
+        outcome = "Confirmed: logging in." if ok else "Not logged in: see why below."
         return jsonify(next=page.location, outcome=outcome)
 
     def usb_outcome() -> Page:
@@ -336,7 +336,10 @@ def create_app(
                     "respond", wait=USER_WAIT_S, name=ch.credential, challenge=ch.question
                 )
         except TokenError as e:
-            flash(f"The token did not answer: {e.message}.", "token_error")
+            if e.code == "refused":
+                flash("Refused on the token: nothing was sent.", "refused")
+            else:
+                flash(f"The token did not answer: {e.message}.", "token_error")
             return redirect(url_for("challenge"))
         return finish(user, verifier.verify(user, str(reply.get("response", "")), ch.id))
 
