@@ -83,6 +83,15 @@ def test_unknown_user_and_wrong_password_look_the_same_to_a_visitor(
     assert errors(portal.login("bob")) == ["Wrong username or password."]
     assert errors(portal.login(password="not the password")) == ["Wrong username or password."]
     assert errors(portal.login()) == ["Too many wrong passwords: wait 2 s, then try again."]
+    # a name nobody has is throttled alike: the waits do not tell who has an account
+    assert errors(portal.login("mallory")) == [
+        "Too many wrong passwords: wait 2 s, then try again."
+    ]
+    portal.clock.advance(2)
+    assert errors(portal.login("mallory")) == ["Wrong username or password."]
+    assert errors(portal.login("mallory")) == [
+        "Too many wrong passwords: wait 4 s, then try again."
+    ]
     # the details are for the administrator, in the server's log
     logged = caplog.text
     assert "unknown user 'mallory'" in logged

@@ -1,8 +1,9 @@
 """Portal passwords and sessions as a Hypothesis state machine, on a real SQLite store: any
-sequence of right and wrong guesses, waits, logins and logouts keeps to the model. A guess
-is judged only once its wait is over (and then recorded before it is compared); each wrong
-one doubles the wait up to the cap, a right one clears it; a session lives until it is
-ended or expires, and an ended one never comes back."""
+sequence of right and wrong guesses (at a user's name and at a name nobody has), waits,
+logins and logouts keeps to the model. A guess is judged only once its wait is over (and
+then recorded before it is compared); each wrong one doubles the wait up to the cap, a right
+one clears it, and a name nobody has is throttled alike; a session lives until it is ended
+or expires, and an ended one never comes back."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from server.conftest import Clock
 from watchword.server import Policy, Store, Verifier, open_store
+from watchword.server.errors import UnknownUser
 from watchword.server.passwords import _scrypt
 
 PASSWORD = "the right password"
@@ -46,8 +48,8 @@ class PasswordsAndSessions(RuleBasedStateMachine):
         self.v.add_user("carol")
         with self.store.transaction() as tx:
             tx.run("UPDATE users SET password = ? WHERE name = 'carol'", cheap_hash(PASSWORD))
-        self.failures = 0
-        self.next_try = 0.0
+        self.failures = {"carol": 0, "nobody": 0}
+        self.next_try = {"carol": 0.0, "nobody": 0.0}
         self.sessions: dict[str, float] = {}  # live session id -> expiry
         self.ended: list[str] = []
 
@@ -55,22 +57,30 @@ class PasswordsAndSessions(RuleBasedStateMachine):
         self.store.close()
         self.folder.cleanup()
 
-    @rule(right=st.booleans())
-    def guess(self, right: bool) -> None:
-        outcome = self.v.check_password("carol", PASSWORD if right else "a wrong guess")
+    @rule(who=st.sampled_from(["carol", "nobody"]), right=st.booleans())
+    def guess(self, who: str, right: bool) -> None:
+        try:
+            outcome = self.v.check_password(who, PASSWORD if right else "a wrong guess")
+        except UnknownUser:
+            outcome = None
         now = self.clock.now
-        if now < self.next_try:
-            assert outcome.code == "throttled"
-            assert outcome.wait == self.next_try - now
+        if now < self.next_try[who]:
+            assert outcome is not None and outcome.code == "throttled"
+            assert outcome.wait == self.next_try[who] - now
             return
-        if right:
-            assert outcome.ok
-            self.failures, self.next_try = 0, 0.0
+        if who == "nobody":
+            assert outcome is None  # judged: no such user
+        elif right:
+            assert outcome is not None and outcome.ok
+            self.failures[who], self.next_try[who] = 0, 0.0
             return
-        self.failures += 1
-        wait = min(POLICY.delay(self.failures), POLICY.password_delay_max)
-        assert outcome.code == "wrong_password" and outcome.wait == wait
-        self.next_try = now + wait
+        else:
+            assert outcome is not None and outcome.code == "wrong_password"
+        self.failures[who] += 1
+        wait = min(POLICY.delay(self.failures[who]), POLICY.password_delay_max)
+        if outcome is not None:
+            assert outcome.wait == wait
+        self.next_try[who] = now + wait
 
     @rule(seconds=st.sampled_from([0.5, 1, 2, 7, 60, 299, 301, 900]))
     def wait(self, seconds: float) -> None:
@@ -102,7 +112,13 @@ class PasswordsAndSessions(RuleBasedStateMachine):
     def the_store_holds_the_models_throttling(self) -> None:
         with self.store.transaction(write=False) as tx:
             row = tx.one("SELECT pw_failures, pw_next_try FROM users WHERE name = 'carol'")
-        assert row == {"pw_failures": self.failures, "pw_next_try": self.next_try}
+            nobody = tx.one("SELECT failures, next_try FROM unknown_logins WHERE name = 'nobody'")
+        assert row == {"pw_failures": self.failures["carol"], "pw_next_try": self.next_try["carol"]}
+        if nobody is not None:
+            assert nobody == {
+                "failures": self.failures["nobody"],
+                "next_try": self.next_try["nobody"],
+            }
 
 
 PasswordsAndSessions.TestCase.settings = settings(

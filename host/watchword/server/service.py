@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 import string
 import time
@@ -43,6 +44,8 @@ from watchword.server.store import Conflict, Row, Store, Tx, credential_context
 
 USER_MAX = 64
 USER_CHARS = set(string.ascii_letters + string.digits + "._@+-")
+USER_NAME = re.compile(rf"[A-Za-z0-9._@+-]{{1,{USER_MAX}}}")  # what check_user_name allows
+UNKNOWN_FORGET_S = 24 * 3600.0  # guesses at a name no user has are forgotten after a day
 
 
 @dataclass(frozen=True)
@@ -229,23 +232,42 @@ class Verifier:
         """Check a portal password. The attempt is recorded first, in one write transaction
         (as the token writes its failed-PIN counter before it compares), so parallel guesses
         queue on the user's row and at most one is judged per wait; a right password then
-        clears the record."""
+        clears the record. Guesses at a name with no user (one that could be a user's) are
+        throttled the same way, in `unknown_logins`, so the waits do not tell who has an
+        account; they raise UnknownUser once judged."""
         now = self.clock()
+        table, failures_col, next_col = "users", "pw_failures", "pw_next_try"
         with self.store.transaction() as tx:
             u = tx.one(
                 "SELECT name, password, pw_failures, pw_next_try FROM users WHERE name = ?"
                 + tx.lock,
                 name,
             )
-            if u is not None and u["pw_next_try"] > now:
-                wait = u["pw_next_try"] - now
+            known_shape = USER_NAME.fullmatch(name) is not None
+            if u is None and known_shape:
+                table, failures_col, next_col = "unknown_logins", "failures", "next_try"
+                tx.run("DELETE FROM unknown_logins WHERE next_try < ?", now - UNKNOWN_FORGET_S)
+                tx.run(
+                    "INSERT INTO unknown_logins (name, failures, next_try) VALUES (?, 0, 0)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    name,
+                )
+                row = tx.one(
+                    "SELECT failures, next_try FROM unknown_logins WHERE name = ?" + tx.lock, name
+                )
+                assert row is not None
+                record = {"pw_failures": row["failures"], "pw_next_try": row["next_try"]}
+            else:
+                record = u or {"pw_failures": 0, "pw_next_try": 0.0}
+            if record["pw_next_try"] > now:
+                wait = record["pw_next_try"] - now
                 msg = f"too many wrong passwords: wait {seconds(wait)} before the next try"
                 return Outcome(False, "throttled", msg, name, wait=wait)
-            if u is not None:
-                failures = u["pw_failures"] + 1
-                wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+            failures = record["pw_failures"] + 1
+            wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+            if u is not None or known_shape:
                 tx.run(
-                    "UPDATE users SET pw_failures = ?, pw_next_try = ? WHERE name = ?",
+                    f"UPDATE {table} SET {failures_col} = ?, {next_col} = ? WHERE name = ?",
                     failures,
                     now + wait,
                     name,

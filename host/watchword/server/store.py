@@ -38,7 +38,7 @@ from watchword.server.errors import (
 )
 from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
 
-SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions kept in the store
+SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions and unknown-name throttling kept
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 SUPPORTED_URLS = "a SQLite file path (or sqlite:///path) or postgresql://user@host/db"
 DEFAULT_DB = "watchword.db"
@@ -124,6 +124,10 @@ def _v2_tables(dialect: str) -> list[str]:
             user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
             created {real} NOT NULL,
             expires {real} NOT NULL)""",
+        f"""CREATE TABLE unknown_logins (
+            name TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_try {real} NOT NULL DEFAULT 0)""",
     ]
 
 
