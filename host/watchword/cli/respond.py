@@ -13,6 +13,7 @@ import click
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
 from watchword.credential import check_name
 from watchword.link.client import USER_WAIT_S
+from watchword.verifier import ungroup
 
 
 @click.command()
@@ -47,7 +48,7 @@ def respond(
     check_name(name)
     request: dict[str, object] = {"name": name}
     if challenge:
-        request["challenge"] = challenge
+        request["challenge"] = ungroup(challenge)  # as the server prints it: "9203 1362"
     if server_response:
         request["server_response"] = server_response
     if fields:

@@ -40,6 +40,12 @@ class BadFile(ServerError):
     code = "bad_file"
 
 
+class NeedsPassphrase(BadFile):
+    """An encrypted PSKC file was given without its passphrase or key."""
+
+    code = "needs_passphrase"
+
+
 class Unreachable(ServerError):
     code = "db_unreachable"
 
