@@ -120,3 +120,16 @@ def test_a_wipe_empties_the_sensor(fingered: Token) -> None:
     fingered.wait_for("Vault wiped")
     assert fingered.debug.finger("lift")["slots"] == []
     assert fingered.cli("finger", "list").stdout.startswith("no fingers enrolled")
+
+
+def test_over_usb_the_cli_and_the_screen_say_a_finger_works_too(fingered: Token) -> None:
+    proc = fingered.cli_background("respond", "bank", "12345678")
+    screen = fingered.wait_for("PIN or finger")
+    assert screen[0].startswith("Approve login")
+    fingered.debug.finger("place", RIGHT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.splitlines() == [
+        "Approve on the token: touch the sensor with an enrolled finger, or type your PIN, then #.",
+        expected("12345678"),
+    ]
