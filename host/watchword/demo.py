@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import binascii
 import shutil
-import textwrap
 import tempfile
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
