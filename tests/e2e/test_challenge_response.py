@@ -175,8 +175,10 @@ def test_ten_wrong_pins_wipe_the_vault(ready: Token) -> None:
         ready.debug.advance(60_000)  # wait out the delay after the last failure
         ready.debug.press("D")  # the panel went dark meanwhile: a key that types nothing wakes it
         ready.debug.press("9999#")
-        ready.wait_for(f"{left} tries left")
+        ready.wait_for(f"{left} tries left" if left > 1 else "1 try left")
     ready.debug.advance(60_000)
+    ready.debug.press("D")
+    ready.wait_for("Wrong PIN wipes")  # warned before the last try
     ready.debug.press("D9999#")
     ready.wait_for("Vault wiped")
     assert ready.credentials() == []
