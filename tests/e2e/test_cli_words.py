@@ -72,6 +72,8 @@ def test_mutual_without_the_servers_response_says_how(token: Token) -> None:
     line = refused(token, "respond", "bank", "SRV11110")
     assert "`watchword challenge bank`" in line and "--server-response CODE" in line
     assert "'challenge' op" not in line
+    first = token.cli(*line.split("`")[1].split()[1:])  # the command it says to run, as printed
+    assert first.returncode == 0 and len(first.stdout.strip()) == 8, first.stderr
 
 
 def test_a_challenge_given_to_hotp_is_said_to_be_unused(token: Token) -> None:

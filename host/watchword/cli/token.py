@@ -441,7 +441,9 @@ class _ServerTarget:
         except ServerError as e:
             raise ValueError(e.message) from None
         if user not in users:
-            raise ValueError(f"unknown user {user!r}: add it with `watchword server add-user`")
+            raise ValueError(
+                f"unknown user {user!r}: add it with `watchword server add-user {user} --db {url}`"
+            )
         if any(c["name"] == cred.name for c in users[user]["credentials"]):
             raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
         return cls(url, user)
