@@ -72,6 +72,9 @@ def test_mutual_without_the_servers_response_says_how(token: Token) -> None:
     line = refused(token, "respond", "bank", "SRV11110")
     assert "`watchword challenge bank`" in line and "--server-response CODE" in line
     assert "'challenge' op" not in line
+    # With the server's response but no `watchword challenge` first: the same words.
+    again = refused(token, "respond", "bank", "SRV11110", "--server-response", "12345678")
+    assert again == line
     first = token.cli(*line.split("`")[1].split()[1:])  # the command it says to run, as printed
     assert first.returncode == 0 and len(first.stdout.strip()) == 8, first.stderr
 

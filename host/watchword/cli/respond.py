@@ -16,6 +16,7 @@ import click
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
 from watchword.cli.ontoken import ask_user, listed, presence
 from watchword.credential import OCRA, check_name, suite_kind
+from watchword.link import TokenError
 from watchword.oath import ocra
 
 CHALLENGE, MUTUAL, SIGN = "challenge", "mutual", "sign"  # a credential's mode (enroll --mode)
@@ -67,7 +68,12 @@ def respond(
             announce = f"On the token: check the account and amount, # to sign, then {how}."
         else:
             announce = f"Approve on the token: {how}."
-        reply = ask_user(link, "respond", request, announce, as_json)
+        try:
+            reply = ask_user(link, "respond", request, announce, as_json)
+        except TokenError as e:
+            if "'challenge' op" in e.message:  # no `watchword challenge` since the last use
+                raise TokenError(e.code, _mutual_how(name)) from None
+            raise
     data: dict[str, object] = {"name": name, "response": reply["response"]}
     if notes:
         data["notes"] = notes
@@ -82,6 +88,14 @@ class _Given:
     server_response: str | None
     fields: dict[str, str] | None
     session: str | None
+
+
+def _mutual_how(name: str) -> str:
+    return (
+        f"{name} is mutual: the server proves itself first. Run `watchword challenge {name}`, "
+        f"have the server answer it, then `watchword respond {name} SERVER_CHALLENGE "
+        "--server-response CODE`"
+    )
 
 
 def _request(cred: dict[str, Any], given: _Given) -> tuple[dict[str, object], list[str]]:
@@ -118,11 +132,7 @@ def _request(cred: dict[str, Any], given: _Given) -> tuple[dict[str, object], li
         if given.fields:
             raise ValueError(f"--field is for signing credentials: {name} takes a challenge")
         if mode == MUTUAL and not (given.challenge and given.server_response):
-            raise ValueError(
-                f"{name} is mutual: the server proves itself first. Run `watchword challenge "
-                f"{name}`, have the server answer it, then `watchword respond {name} "
-                "SERVER_CHALLENGE --server-response CODE`"
-            )
+            raise ValueError(_mutual_how(name))
         if mode != MUTUAL and given.server_response:
             raise ValueError(f"--server-response is for mutual credentials: {name} is not one")
         if not given.challenge:
