@@ -108,9 +108,9 @@ def finger(fb, title, prompt, note):
 
 def set_limit(fb, typed, default, note):
     _clear(fb, "Wipe after")
-    _center(fb, "how many wrong", 14)
-    _center(fb, "PINs? (3-15)", 24)
-    _big(fb, typed or str(default), 36)
+    _center(fb, "how many wrong", 13)
+    _center(fb, "PINs? (3-15)", 22)
+    _big(fb, typed or str(default), 33)  # clear of the footer's note
     if note:
         _footer(fb, note)
 
