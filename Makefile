@@ -45,7 +45,7 @@ typecheck-firmware: $(STAMP)
 	$(PY) -m watchword.tools.typecheck_firmware --port rp2,esp32,pico,esp32s3 --stubs-version 1.23.0.post2
 	$(PY) -m watchword.tools.typecheck_firmware --port pico2 --stubs-version 1.24.1.post2
 
-# Figures against DESIGN.md's budgets into bench/results.md (and README's table); never a
+# Figures against docs/DESIGN.md's budgets into bench/results.md (and README's table); never a
 # test. `make bench BENCH_ARGS=--with-test-time` also times `make test`.
 bench: $(STAMP)
 	$(PY) bench/run.py --readme $(BENCH_ARGS)

@@ -28,7 +28,7 @@ def quiet_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_replies_are_ascii_under_micropython(tmp_path: Path) -> None:
     """A request is ASCII, but what it carries can be any text (JSON escapes). The reply that
-    echoes it must still be ASCII (DESIGN.md: frames are ASCII only), on the board too."""
+    echoes it must still be ASCII (docs/DESIGN.md: frames are ASCII only), on the board too."""
     frames = [
         {"id": 1, "op": "h\u00e9llo"},
         {"id": 2, "op": "enroll", "name": "n", "suite": "caf\u00e9", "secret": "31" * 20},
@@ -55,7 +55,7 @@ def test_unknown_op_message_is_one_clean_line(ram_dir: Path, quiet_store: None) 
 
 
 def test_list_of_a_full_token_fits_in_a_frame(ram_dir: Path, quiet_store: None) -> None:
-    """DESIGN.md: a frame is at most 1 KiB. Sixteen credentials with long names and the
+    """docs/DESIGN.md: a frame is at most 1 KiB. Sixteen credentials with long names and the
     longest suite make a list reply of about 1.7 KiB."""
     token = Token(ram_dir / "v")
     b: Bench = token.bench
