@@ -62,7 +62,8 @@ def test_list_of_a_full_token_fits_in_a_frame(ram_dir: Path, quiet_store: None) 
     b.set_pin()
     suite = "OCRA-1:HOTP-SHA512-8:C-QN08-PSHA512-S512-T48H"
     for i in range(b.vault.CAPACITY):
-        b.vault.add(f"credential-{i:05}", suite, SECRET, counter=2**63 - 1)
+        meta = {"mode": "mutual", "verify": "finger-and-pin"}  # the longest list entry
+        b.vault.add(f'"credential"-{i:03}', suite, SECRET, counter=2**63 - 1, meta=meta)
     token.stream.incoming.append(b'{"id": 1, "op": "list"}\n')
     token.link.poll(b.now)
     out = token.stream.take()

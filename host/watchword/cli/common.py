@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from watchword.link import Client, TokenError
-from watchword.link.ports import pick
+from watchword.link.ports import pick, wrong_link
 from watchword.server.errors import ServerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,6 +66,9 @@ def connect(port: str | None) -> Client:
     try:
         link.call("time", unix=int(time.time()))
     except TokenError as e:
+        if e.code == "unknown_op" and "debug op" in e.message:
+            link.close()
+            raise wrong_link(link.port, "usb") from None
         if e.code != "unknown_op":  # older firmware has no clock
             link.close()
             raise
