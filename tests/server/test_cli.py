@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from server.conftest import KEY_HEX, PASSWORD, SUITE
 from watchword.cli.main import cli
+from watchword.server import SCHEMA_VERSION
 
 CSV = f"bank, {KEY_HEX}, ocra, {SUITE}\nphone, {KEY_HEX}, hotp, 6\n"
 
@@ -185,7 +186,8 @@ def test_a_newer_schema_is_refused(db: str) -> None:
             conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     for args in (("users",), ("verify", "alice", "123456"), ("init",)):
         line = one_error_line(run("server", *args, "--db", db))
-        assert "schema version 9, newer than this Watchword's 2: upgrade Watchword" in line
+        newer = f"schema version 9, newer than this Watchword's {SCHEMA_VERSION}: upgrade Watchword"
+        assert newer in line
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path: Path) -> None:

@@ -21,6 +21,20 @@ from watchword.server.sealing import Exposed, KeyProblem
 from watchword.server.store import _tables, _v2_tables
 
 
+def raw_run(db_url: str, *statements: str) -> None:
+    """Change the database behind the store's back, as anyone who can write the file could."""
+    if db_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(db_url) as conn:
+            for sql in statements:
+                conn.execute(sql)
+        return
+    with sqlite3.connect(db_url) as conn:
+        for sql in statements:
+            conn.execute(sql)
+
+
 def raw_rows(db_url: str, sql: str) -> list[tuple[object, ...]]:
     """Rows read straight from the database, as anyone holding the file would."""
     if db_url.startswith("postgresql"):
@@ -174,5 +188,28 @@ def test_init_seals_a_clear_text_store(db_url: str) -> None:
     with open_store(db_url) as s:
         assert answer(Verifier(s)) == "ok"
         assert s.secret_setdefault("portal_key", "new") == "old-cookie-key"
+        assert Verifier(s).users()[0]["credentials"][0]["mode"] == "plain"
     again = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
     assert again.output.startswith("Already set up")
+
+
+def test_init_gives_a_version_2_store_the_credentials_modes(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.init()
+    with open_store(db_url) as s:
+        alice_with_a_credential(s)
+    raw_run(
+        db_url,  # the store as schema version 2 left it: no modes
+        "ALTER TABLE credentials DROP COLUMN mode",
+        "ALTER TABLE challenges DROP COLUMN sign",
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    )
+    with pytest.raises(NotInitialized, match="from an older Watchword: .*`watchword server init"):
+        open_store(db_url)
+    done = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("Upgraded")
+    with open_store(db_url) as s:
+        v = Verifier(s)
+        assert v.users()[0]["credentials"][0]["mode"] == "plain"  # old rows are plain
+        assert answer(v) == "ok"

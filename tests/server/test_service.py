@@ -13,7 +13,7 @@ import pyotp
 import pytest
 
 from server.conftest import COUNTER_SUITE, KEY, PASSWORD, SUITE, Clock
-from watchword.server import CredentialSpec, Policy, Store, Verifier, open_store
+from watchword.server import SCHEMA_VERSION, CredentialSpec, Policy, Store, Verifier, open_store
 from watchword.server.errors import (
     BadInput,
     MalformedResponse,
@@ -285,7 +285,8 @@ def test_secrets_are_not_in_the_users_listing(alice: Verifier) -> None:
 def test_a_database_from_a_newer_watchword_is_refused(store: Store, db_url: str) -> None:
     with store.transaction() as tx:
         tx.run("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(NewerSchema, match="schema version 99, newer than this Watchword's 2"):
+    newer = f"schema version 99, newer than this Watchword's {SCHEMA_VERSION}"
+    with pytest.raises(NewerSchema, match=newer):
         open_store(db_url)
     with pytest.raises(NewerSchema):
         Store(db_url).init()

@@ -350,7 +350,7 @@ def create_app(
         user = user_in_step("in")
         if not user:
             return start_over()
-        return render_template("welcome.html", user=user, signers=verifier.ocra_names(user))
+        return render_template("welcome.html", user=user, signers=verifier.signer_names(user))
 
     # -- signing a payment, once logged in (a credential in sign mode on the token)
 

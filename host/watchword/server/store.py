@@ -14,7 +14,8 @@ kept apart from the database (watchword.server.sealing); `meta.key_check` tells 
 whether the key is the right one, so a wrong key is refused before anything is read. A
 SQLite store and its -wal and -shm files are made readable by their owner only, and a store
 that others can read is refused. Schema version 1 kept secrets in clear: `init` seals them
-(and adds the portal's sessions) in one transaction.
+(and adds the portal's sessions) in one transaction. Version 2 kept no credential modes:
+`init` adds them, every existing credential plain (a login credential, never a signer).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from watchword.server.errors import (
 )
 from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
 
-SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions and unknown-name throttling kept
+SCHEMA_VERSION = 3  # 2: secrets sealed, portal sessions and unknown-name throttling kept;
+# 3: each credential's mode (plain, mutual, sign) and whether a challenge is a signature
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 SUPPORTED_URLS = "a SQLite file path (or sqlite:///path) or postgresql://user@host/db"
 DEFAULT_DB = "watchword.db"
@@ -128,6 +130,14 @@ def _v2_tables(dialect: str) -> list[str]:
             name TEXT PRIMARY KEY,
             failures INTEGER NOT NULL DEFAULT 0,
             next_try {real} NOT NULL DEFAULT 0)""",
+    ]
+
+
+def _v3_changes() -> list[str]:
+    """What schema version 3 changed in version 2 (rows from before are plain logins)."""
+    return [
+        "ALTER TABLE credentials ADD COLUMN mode TEXT NOT NULL DEFAULT 'plain'",
+        "ALTER TABLE challenges ADD COLUMN sign INTEGER NOT NULL DEFAULT 0",
     ]
 
 
@@ -398,7 +408,8 @@ class Store:
 
     def init(self) -> str:
         """Create the tables and the key ("created"), seal a version 1 store's secrets
-        ("migrated"), or change nothing ("ready")."""
+        ("migrated"), bring a version 2 store up to date ("upgraded"), or change nothing
+        ("ready"). Each is one transaction: all or nothing."""
         conn = self._conn(create=True)
         if self.dialect == "sqlite":
             try:
@@ -407,13 +418,22 @@ class Store:
                 raise self.translate(e) from None
         with self.transaction(create=True) as tx:
             if self._has_meta(tx):
-                if self._version(tx) == SCHEMA_VERSION:
+                version = self._version(tx)
+                if version == SCHEMA_VERSION:
                     self._open_sealer(tx)
                     return "ready"
-                self._migrate_v1(tx)
-                return "migrated"
+                if version == 1:
+                    self._migrate_v1(tx)
+                else:
+                    self._open_sealer(tx)
+                for statement in _v3_changes():
+                    tx.run(statement)
+                tx.run(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION)
+                )
+                return "migrated" if version == 1 else "upgraded"
             sealer = self._new_sealer()
-            for statement in _tables(self.dialect):
+            for statement in [*_tables(self.dialect), *_v3_changes()]:
                 tx.run(statement)
             tx.run(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", str(SCHEMA_VERSION)
@@ -438,7 +458,6 @@ class Store:
             sealed = sealer.seal(row["value"].encode(), meta_context(row["key"]))
             tx.run("UPDATE meta SET value = ? WHERE key = ?", sealed.hex(), row["key"])
         tx.run("INSERT INTO meta (key, value) VALUES ('key_check', ?)", sealer.check_value())
-        tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION))
 
     def _open_sealer(self, tx: Tx) -> Sealer:
         """The sealer for this store's key, checked against the store before any use."""
@@ -460,10 +479,16 @@ class Store:
         with self.transaction(write=False) as tx:
             if not self._has_meta(tx):
                 raise self._not_initialized()
-            if self._version(tx) < SCHEMA_VERSION:
+            version = self._version(tx)
+            if version == 1:
                 raise NotInitialized(
                     f"the database {self.describe()} keeps its secrets in clear (schema"
                     f" version 1): seal them with `watchword server init --db {self.describe()}`"
+                )
+            if version < SCHEMA_VERSION:
+                raise NotInitialized(
+                    f"the database {self.describe()} is from an older Watchword: bring it up"
+                    f" to date with `watchword server init --db {self.describe()}`"
                 )
             self._open_sealer(tx)
 
