@@ -17,6 +17,7 @@ from server.conftest import KEY, PASSWORD, SUITE
 from watchword.cli.main import cli
 from watchword.server import CredentialSpec, Store, Verifier, open_store
 from watchword.server.errors import NotInitialized
+from watchword.server.passwords import hash_password
 from watchword.server.sealing import Exposed, KeyProblem
 from watchword.server.store import _tables, _v2_tables
 
@@ -151,6 +152,9 @@ def test_sqlite_files_are_private_and_exposed_ones_refused(tmp_path: Path) -> No
     assert done.exit_code == 0, done.output
 
 
+CLEAR_HASH = hash_password(PASSWORD)  # a portal password as stores before version 4 kept it
+
+
 def _make_v1_store(db_url: str) -> None:
     """A store as Watchword with schema version 1 left it: secrets in clear."""
     dialect = "postgresql" if db_url.startswith("postgresql") else "sqlite"
@@ -159,7 +163,7 @@ def _make_v1_store(db_url: str) -> None:
         *v1,
         "INSERT INTO meta (key, value) VALUES ('schema_version', '1')",
         "INSERT INTO meta (key, value) VALUES ('portal_key', 'old-cookie-key')",
-        "INSERT INTO users (name, created) VALUES ('alice', 0)",
+        f"INSERT INTO users (name, password, created) VALUES ('alice', '{CLEAR_HASH}', 0)",
         "INSERT INTO credentials (user_name, name, kind, suite, secret, digits, alg, created)"
         f" VALUES ('alice', 'bank', 'ocra', '{SUITE}', {{blob}}, 6, 'sha1', 0)",
     ]
@@ -189,6 +193,8 @@ def test_init_seals_a_clear_text_store(db_url: str) -> None:
         assert answer(Verifier(s)) == "ok"
         assert s.secret_setdefault("portal_key", "new") == "old-cookie-key"
         assert Verifier(s).users()[0]["credentials"][0]["mode"] == "plain"
+        assert Verifier(s).check_password("alice", PASSWORD).ok
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
     again = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
     assert again.output.startswith("Already set up")
 
@@ -202,6 +208,7 @@ def test_init_gives_a_version_2_store_the_credentials_modes(db_url: str) -> None
         db_url,  # the store as schema version 2 left it: no modes
         "ALTER TABLE credentials DROP COLUMN mode",
         "ALTER TABLE challenges DROP COLUMN sign",
+        f"UPDATE users SET password = '{CLEAR_HASH}'",
         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
     )
     with pytest.raises(NotInitialized, match="from an older Watchword: .*`watchword server init"):
@@ -213,3 +220,43 @@ def test_init_gives_a_version_2_store_the_credentials_modes(db_url: str) -> None
         v = Verifier(s)
         assert v.users()[0]["credentials"][0]["mode"] == "plain"  # old rows are plain
         assert answer(v) == "ok"
+        assert v.check_password("alice", PASSWORD).ok
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+
+
+def test_portal_passwords_are_sealed_too(store: Store, db_url: str) -> None:
+    v = alice_with_a_credential(store)
+    v.add_user("mallory", "mallory's own password")
+    stored = raw_rows(db_url, "SELECT password FROM users")
+    assert len(stored) == 2 and "scrypt" not in str(stored)  # not even the hash's scheme
+    assert v.check_password("alice", PASSWORD).ok
+    v.set_password("alice", "a new password")
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+    assert v.check_password("alice", "a new password").ok
+    # a sealed hash copied into another user's row does not open there
+    raw_run(
+        db_url,
+        "UPDATE users SET password = (SELECT password FROM users WHERE name = 'alice')"
+        " WHERE name = 'mallory'",
+    )
+    with pytest.raises(KeyProblem, match="does not open with this key: the store was changed"):
+        v.check_password("mallory", "a new password")
+
+
+def test_init_seals_a_version_3_stores_passwords(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.init()
+    with open_store(db_url) as s:
+        alice_with_a_credential(s)
+    raw_run(
+        db_url,  # the store as schema version 3 left it: password hashes in clear
+        f"UPDATE users SET password = '{CLEAR_HASH}'",
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+    )
+    with pytest.raises(NotInitialized, match="from an older Watchword: .*`watchword server init"):
+        open_store(db_url)
+    done = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
+    assert done.output.startswith("Upgraded"), done.output
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+    with open_store(db_url) as s:
+        assert Verifier(s).check_password("alice", PASSWORD).ok

@@ -22,6 +22,7 @@ from watchword.server.errors import (
     NotInitialized,
     UnknownUser,
 )
+from watchword.server.store import password_context
 
 
 def ocra_response(suite: str, question: str, counter: int | None = None, key: bytes = KEY) -> str:
@@ -250,8 +251,10 @@ def test_passwords_are_scrypt_hashed_and_wrong_ones_delay(store: Store, clock: C
     v.add_user("alice", PASSWORD)
     with store.transaction(write=False) as tx:
         row = tx.one("SELECT password FROM users WHERE name = 'alice'")
-    assert row is not None and row["password"].startswith("scrypt$")
-    assert PASSWORD not in row["password"]
+    assert row is not None and PASSWORD not in row["password"]
+    sealed = bytes.fromhex(row["password"])  # sealed for alice's row: a scrypt hash inside
+    hashed = store.sealer().open(sealed, password_context("alice")).decode()
+    assert hashed.startswith("scrypt$") and PASSWORD not in hashed
     assert v.check_password("alice", PASSWORD).ok
     assert v.check_password("alice", "wrong guess").code == "wrong_password"
     assert v.check_password("alice", PASSWORD).code == "throttled"

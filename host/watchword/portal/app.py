@@ -1,7 +1,7 @@
 """The login portal: a small Flask app over the verifier, doing what a bank's login page does
 with a challenge-response token.
 
-1. Username and password (scrypt hashes in the store; wrong ones are delayed).
+1. Username and password (scrypt hashes, sealed in the store; wrong ones are delayed).
 2. A challenge in large grouped type, with a QR code of it and a countdown.
 3. The response typed from the token, or fetched from a token on USB (connected mode).
 4. "Logged in", or the specific reason it is not: expired, wrong response, locked (with the

@@ -41,7 +41,7 @@ from watchword.server.errors import (
     UserExists,
     WrongMode,
 )
-from watchword.server.store import Conflict, Row, Store, Tx, credential_context
+from watchword.server.store import Conflict, Row, Store, Tx, credential_context, password_context
 
 USER_MAX = 64
 USER_CHARS = set(string.ascii_letters + string.digits + "._@+-")
@@ -138,9 +138,23 @@ class Verifier:
 
     # -- users and credentials
 
+    def _sealed_password(self, name: str, password: str) -> str:
+        """The password's scrypt hash, sealed (hex) for `name`'s row alone."""
+        hashed = passwords.hash_password(passwords.check_strength(password))
+        return self.store.sealer().seal(hashed.encode(), password_context(name)).hex()
+
+    def _password_hash(self, name: str, stored: str | None) -> str | None:
+        if not stored:
+            return None
+        try:
+            sealed = bytes.fromhex(stored)
+        except ValueError:
+            sealed = b""  # not sealed: the sealer says so
+        return self.store.sealer().open(sealed, password_context(name)).decode()
+
     def add_user(self, name: str, password: str | None = None) -> None:
         check_user_name(name)
-        hashed = passwords.hash_password(passwords.check_strength(password)) if password else None
+        hashed = self._sealed_password(name, password) if password else None
         try:
             with self.store.transaction() as tx:
                 tx.run(
@@ -153,7 +167,7 @@ class Verifier:
             raise UserExists(f"user {name!r} exists already") from None
 
     def set_password(self, name: str, password: str) -> None:
-        hashed = passwords.hash_password(passwords.check_strength(password))
+        hashed = self._sealed_password(name, password)
         with self.store.transaction() as tx:
             if not tx.run("UPDATE users SET password = ? WHERE name = ?", hashed, name):
                 raise UnknownUser(name)
@@ -288,7 +302,7 @@ class Verifier:
             passwords.check_password(password, None)
             msg = f"{name} has no password: set one with `watchword server password {name}`"
             return Outcome(False, "no_password", msg, name, wait=wait)
-        if not passwords.check_password(password, u["password"]):
+        if not passwords.check_password(password, self._password_hash(name, u["password"])):
             return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
         with self.store.transaction() as tx:
             tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)

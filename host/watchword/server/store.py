@@ -9,13 +9,21 @@ past it the caller gets `Busy`, and the transaction is rolled back whole.
 The schema is versioned in the `meta` table. A database from a newer Watchword is refused
 with a clear error rather than misread.
 
-Secrets (the credentials' seeds, the portal's cookie key) are sealed with AES-GCM under a key
-kept apart from the database (watchword.server.sealing); `meta.key_check` tells at opening
-whether the key is the right one, so a wrong key is refused before anything is read. A
+Secrets (the credentials' seeds, the portal's cookie key, the portal passwords' hashes) are
+sealed with AES-GCM under a key kept apart from the database (watchword.server.sealing);
+`meta.key_check` tells at opening whether the key is the right one, so a wrong key is
+refused before anything is read. A
 SQLite store and its -wal and -shm files are made readable by their owner only, and a store
 that others can read is refused. Schema version 1 kept secrets in clear: `init` seals them
 (and adds the portal's sessions) in one transaction. Version 2 kept no credential modes:
 `init` adds them, every existing credential plain (a login credential, never a signer).
+Versions 1 to 3 kept the passwords' scrypt hashes in clear: `init` seals them.
+
+The key protects the secrets' secrecy, and binds each sealed value to its row; it does not
+protect the rest of the state. Someone who can WRITE the database can roll back counters,
+the accepted responses and TOTP steps (replaying a response accepted before), clear
+failures and locks, or put back an older row whole (its sealed value opens there again).
+Keep the database writable by the verifier alone.
 """
 
 from __future__ import annotations
@@ -39,8 +47,9 @@ from watchword.server.errors import (
 )
 from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
 
-SCHEMA_VERSION = 3  # 2: secrets sealed, portal sessions and unknown-name throttling kept;
-# 3: each credential's mode (plain, mutual, sign) and whether a challenge is a signature
+SCHEMA_VERSION = 4  # 2: secrets sealed, portal sessions and unknown-name throttling kept;
+# 3: each credential's mode (plain, mutual, sign) and whether a challenge is a signature;
+# 4: the portal passwords' scrypt hashes sealed too
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 SUPPORTED_URLS = "a SQLite file path (or sqlite:///path) or postgresql://user@host/db"
 DEFAULT_DB = "watchword.db"
@@ -423,11 +432,13 @@ class Store:
                     self._open_sealer(tx)
                     return "ready"
                 if version == 1:
-                    self._migrate_v1(tx)
+                    sealer = self._migrate_v1(tx)
                 else:
-                    self._open_sealer(tx)
-                for statement in _v3_changes():
-                    tx.run(statement)
+                    sealer = self._open_sealer(tx)
+                if version < 3:
+                    for statement in _v3_changes():
+                        tx.run(statement)
+                self._seal_passwords(tx, sealer)  # what version 4 changed
                 tx.run(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION)
                 )
@@ -446,7 +457,7 @@ class Store:
         self._sealer = Sealer(key)
         return self._sealer
 
-    def _migrate_v1(self, tx: Tx) -> None:
+    def _migrate_v1(self, tx: Tx) -> Sealer:
         """Seal every secret of a version 1 store, add what version 2 added: all or nothing."""
         sealer = self._new_sealer()
         for statement in _v2_tables(self.dialect):
@@ -458,6 +469,13 @@ class Store:
             sealed = sealer.seal(row["value"].encode(), meta_context(row["key"]))
             tx.run("UPDATE meta SET value = ? WHERE key = ?", sealed.hex(), row["key"])
         tx.run("INSERT INTO meta (key, value) VALUES ('key_check', ?)", sealer.check_value())
+        return sealer
+
+    def _seal_passwords(self, tx: Tx, sealer: Sealer) -> None:
+        """Seal the portal passwords' hashes, which stores before version 4 kept in clear."""
+        for row in tx.all("SELECT name, password FROM users WHERE password IS NOT NULL" + tx.lock):
+            sealed = sealer.seal(str(row["password"]).encode(), password_context(row["name"]))
+            tx.run("UPDATE users SET password = ? WHERE name = ?", sealed.hex(), row["name"])
 
     def _open_sealer(self, tx: Tx) -> Sealer:
         """The sealer for this store's key, checked against the store before any use."""
@@ -520,6 +538,11 @@ class Store:
 def credential_context(row: Row) -> str:
     """What a credential's sealed secret is bound to: its user and its name."""
     return f"credential {row['user_name']}/{row['name']}"
+
+
+def password_context(user: str) -> str:
+    """What a user's sealed password hash is bound to: the user."""
+    return f"password {user}"
 
 
 def meta_context(key: str) -> str:
