@@ -152,6 +152,52 @@ def test_sqlite_files_are_private_and_exposed_ones_refused(tmp_path: Path) -> No
     assert done.exit_code == 0, done.output
 
 
+def test_init_refuses_a_symbolic_link_at_the_store_or_key_path(tmp_path: Path) -> None:
+    """A link (dangling or not) could lead the store, or its key, where others can read it."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = tmp_path / "w.db"
+    db.symlink_to(elsewhere / "w.db")  # dangling: SQLite would create the file it names
+    done = CliRunner().invoke(cli, ["server", "init", "--db", str(db)])
+    assert done.exit_code == 1
+    assert done.output == (
+        f"error: the database file {db} is a symbolic link: give the path of the file itself\n"
+    )
+    assert list(elsewhere.iterdir()) == [] and not Path(str(db) + ".key").exists()
+    db.unlink()
+    key = Path(str(db) + ".key")
+    key.symlink_to(elsewhere / "w.key")
+    done = CliRunner().invoke(cli, ["server", "init", "--db", str(db)])
+    assert done.exit_code == 1
+    assert done.output == (
+        f"error: the key file {key} is a symbolic link: give the path of the file itself\n"
+    )
+    assert list(elsewhere.iterdir()) == [] and not db.exists()  # nothing written
+    real = tmp_path / "real.db"
+    with Store(str(real)) as s:
+        s.init()
+    real_key = Path(str(real) + ".key")
+    real_key.rename(elsewhere / "real.key")
+    real_key.symlink_to(elsewhere / "real.key")
+    with pytest.raises(KeyProblem, match=f"the key file {real_key} is a symbolic link"):
+        open_store(str(real))  # nor on opening
+
+
+def test_init_checks_the_mode_sqlite_gave_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the store's file come out readable by others anyway (here: not made 0600 first,
+    under umask 022), init says so and how to fix it, rather than reporting success."""
+    monkeypatch.setattr("watchword.server.store.create_private", lambda path: None)
+    old = os.umask(0o022)
+    try:
+        done = CliRunner().invoke(cli, ["server", "init", "--db", str(tmp_path / "w.db")])
+    finally:
+        os.umask(old)
+    assert done.exit_code == 1
+    assert "can be read by other users (mode 644): run `chmod 600" in done.output
+
+
 CLEAR_HASH = hash_password(PASSWORD)  # a portal password as stores before version 4 kept it
 
 

@@ -12,10 +12,12 @@ with a clear error rather than misread.
 Secrets (the credentials' seeds, the portal's cookie key, the portal passwords' hashes) are
 sealed with AES-GCM under a key kept apart from the database (watchword.server.sealing);
 `meta.key_check` tells at opening whether the key is the right one, so a wrong key is
-refused before anything is read. A
-SQLite store and its -wal and -shm files are made readable by their owner only, and a store
-that others can read is refused. Schema version 1 kept secrets in clear: `init` seals them
-(and adds the portal's sessions) in one transaction. Version 2 kept no credential modes:
+refused before anything is read. A SQLite store and its -wal and -shm files are made
+readable by their owner only (and checked again once SQLite has made them); a store that
+others can read, or a symbolic link at the store's or the key's path, is refused.
+
+Schema version 1 kept secrets in clear: `init` seals them (and adds the portal's sessions)
+in one transaction. Version 2 kept no credential modes:
 `init` adds them, every existing credential plain (a login credential, never a signer).
 Versions 1 to 3 kept the passwords' scrypt hashes in clear: `init` seals them.
 
@@ -45,7 +47,16 @@ from watchword.server.errors import (
     ServerError,
     Unreachable,
 )
-from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
+from watchword.server.sealing import (
+    Exposed,
+    KeyProblem,
+    KeySource,
+    Sealer,
+    check_private,
+    create_private,
+    is_link,
+    link_refusal,
+)
 
 SCHEMA_VERSION = 4  # 2: secrets sealed, portal sessions and unknown-name throttling kept;
 # 3: each credential's mode (plain, mutual, sign) and whether a challenge is a signature;
@@ -248,8 +259,7 @@ class Store:
                 f"no database at {self.path}: create it with"
                 f" `watchword server init --db {self.path}`"
             )
-        for path in [self.path, *(self.path + side for side in SQLITE_SIDE_FILES)]:
-            check_private(Path(path), "the database file")
+        self._check_files()
         try:
             if create:
                 create_private(Path(self.path))  # SQLite gives -wal and -shm the same mode
@@ -264,7 +274,20 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         except sqlite3.Error as e:
             raise Unreachable(f"cannot open the database {self.path}: {e}") from None
+        try:
+            self._check_files()  # as SQLite made them, before anything is written
+        except Exposed:
+            conn.close()
+            raise
         return conn
+
+    def _check_files(self) -> None:
+        """Exposed if the SQLite file (or its -wal, -shm, -journal) is a symbolic link or
+        can be read by other users."""
+        for name in [self.path, *(self.path + side for side in SQLITE_SIDE_FILES)]:
+            if is_link(Path(name)):
+                raise Exposed(link_refusal(Path(name), "the database file"))
+            check_private(Path(name), "the database file")
 
     def _connect_pg(self) -> Any:
         try:
@@ -417,8 +440,16 @@ class Store:
 
     def init(self) -> str:
         """Create the tables and the key ("created"), seal a version 1 store's secrets
-        ("migrated"), bring a version 2 store up to date ("upgraded"), or change nothing
-        ("ready"). Each is one transaction: all or nothing."""
+        ("migrated"), bring a version 2 or 3 store up to date ("upgraded"), or change nothing
+        ("ready"). Each is one transaction: all or nothing. The files are checked before
+        and after: no symbolic link, readable by their owner only."""
+        self.keys.check_path()
+        state = self._init_tables()
+        if self.dialect == "sqlite":
+            self._check_files()  # -wal and -shm, as SQLite made them
+        return state
+
+    def _init_tables(self) -> str:
         conn = self._conn(create=True)
         if self.dialect == "sqlite":
             try:
