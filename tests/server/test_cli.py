@@ -155,7 +155,7 @@ def test_an_import_with_one_bad_line_stores_nothing(db_url: str, tmp_path: Path)
     bad = tmp_path / "bad.csv"
     bad.write_text(f"card, {KEY_HEX}, ocra, {SUITE}\nphone, {KEY_HEX}, hotp, 5\n")
     line = one_error_line(run("server", "import", "bob", str(bad), "--db", db_url))
-    assert "line 2" in line and "one-time codes of 6 to 10 digits" in line
+    assert "line 2, column 4: the token shows one-time codes of 6 to 10 digits" in line
     odd = tmp_path / "odd.csv"
     odd.write_text(f"card, {KEY_HEX}0, ocra, {SUITE}\n")
     assert "the seed is not hex digits" in one_error_line(

@@ -18,7 +18,10 @@ Two file formats are read:
   through `python-pskc`. A key's name is its FriendlyName, else its device's serial, else
   its Id.
 
-A file is read whole and checked before anything is stored, and no message names a seed.
+A file is read whole and checked before anything is stored. A message about an OATH CSV
+line names the line (and column), never a field's content: a column out of place may hold
+a seed. A quote in a field, or a hash column naming anything but sha1, sha256 or sha512, is
+refused.
 Neither format says which mode an OCRA credential was enrolled in: imported credentials are
 plain (logins) unless the administrator says otherwise (`server import --mode sign`).
 """
@@ -38,7 +41,7 @@ from watchword.credential import (
     Credential,
     parse_otp_suite,
 )
-from watchword.formats.oath_csv import parse_oath_csv
+from watchword.formats.oath_csv import parse_oath_csv_lines
 from watchword.oath import ocra
 from watchword.server.errors import BadFile, BadInput, NeedsPassphrase
 
@@ -86,7 +89,7 @@ class CredentialSpec:
                 raise BadInput(f"credential {self.name}: {e}") from None
             if s.pin_alg or s.session_len:
                 raise BadInput(
-                    f"credential {self.name}: suite {s.text} takes a PIN hash or session"
+                    f"credential {self.name}: its suite takes a PIN hash or session"
                     " information, which the server does not keep: use a suite without P or S"
                 )
             return CredentialSpec(
@@ -148,12 +151,17 @@ def read_csv(text: str, source: str = "CSV") -> list[CredentialSpec]:
     """The credentials of an OATH CSV file, read as `watchword enroll --oath-csv` writes
     them and privacyIDEA reads them (watchword.formats.oath_csv)."""
     try:
-        creds = parse_oath_csv(text, source)
-        return [from_credential(cred) for cred in creds]
+        lines = parse_oath_csv_lines(text, source)
     except ValueError as e:
         raise BadFile(str(e)) from None
-    except BadInput as e:
-        raise BadFile(f"{source}: {e.message}") from None
+    specs = []
+    for number, cred in lines:
+        try:
+            specs.append(from_credential(cred))
+        except BadInput as e:  # said of the line: its serial could be a seed out of place
+            reason = e.message.removeprefix(f"credential {cred.name}: ")
+            raise BadFile(f"{source} line {number}: {reason}") from None
+    return specs
 
 
 def _hash_of(text: str | None) -> str:
