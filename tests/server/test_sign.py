@@ -151,6 +151,10 @@ def test_a_plain_credential_cannot_sign(payer: Verifier) -> None:
     with pytest.raises(WrongMode, match="^bank is not in sign mode: it cannot sign"):
         payer.issue("alice", "bank", sign=("12345", "9"))
     assert payer.issue("alice", sign=("12345", "9")).credential == "pay"
+    payer.add_user("bob")
+    payer.add_credentials("bob", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    with pytest.raises(NoCredential, match="bob has no OCRA credential in sign mode: enroll"):
+        payer.issue("bob", sign=("12345", "9"))
 
 
 def test_a_sign_credential_answers_no_login_challenge(payer: Verifier) -> None:

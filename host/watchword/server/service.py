@@ -380,7 +380,8 @@ class Verifier:
             if not fitting:
                 raise NoCredential(
                     f"{user} has no OCRA credential in sign mode: enroll one with"
-                    f" `watchword enroll NAME --mode sign --server-db DB --user {user}`"
+                    f" `watchword enroll NAME --mode sign --server-db DB --user {user}`, or"
+                    f" import it with `watchword server import {user} FILE --mode sign`"
                     if sign is not None
                     else f"{user} has no OCRA credential for logging in (only sign-mode ones):"
                     " enroll one in challenge or mutual mode"
