@@ -153,7 +153,8 @@ def test_sqlite_files_are_private_and_exposed_ones_refused(tmp_path: Path) -> No
 
 
 def test_init_refuses_a_symbolic_link_at_the_store_or_key_path(tmp_path: Path) -> None:
-    """A link (dangling or not) could lead the store, or its key, where others can read it."""
+    """A link could lead the store, or a new key, where others can read it: refused at init.
+    A link to a key that exists is read, its target held to the owner-only mode."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     db = tmp_path / "w.db"
@@ -179,8 +180,11 @@ def test_init_refuses_a_symbolic_link_at_the_store_or_key_path(tmp_path: Path) -
     real_key = Path(str(real) + ".key")
     real_key.rename(elsewhere / "real.key")
     real_key.symlink_to(elsewhere / "real.key")
-    with pytest.raises(KeyProblem, match=f"the key file {real_key} is a symbolic link"):
-        open_store(str(real))  # nor on opening
+    with open_store(str(real)) as opened:  # a link to a key that exists is read (mounted keys)
+        assert opened.sealer() is not None
+    (elsewhere / "real.key").chmod(0o644)  # its target is held to the owner-only mode
+    with pytest.raises(Exposed, match="can be read by other users"):
+        open_store(str(real))
 
 
 def test_init_checks_the_mode_sqlite_gave_the_files(

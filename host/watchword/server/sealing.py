@@ -97,9 +97,12 @@ class KeySource:
         return f"${KEY_ENV}" if self.env else str(self.path)
 
     def check_path(self) -> None:
-        """KeyProblem if the key file's path is a symbolic link."""
+        """KeyProblem if the key file's path is a symbolic link that leads nowhere: a key
+        is never created through one. A link to a key that exists is read (secrets mounted
+        by an orchestrator are links), its target held to the same owner-only mode."""
         if not self.env and self.path is not None and is_link(self.path):
-            raise KeyProblem(link_refusal(self.path, "the key file"))
+            if not self.path.exists():
+                raise KeyProblem(link_refusal(self.path, "the key file"))
 
     def load(self) -> bytes:
         """The key, or KeyProblem saying what to do."""
