@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import untracked_at_root
 
 from e2e.conftest import PIN, Token
-from interop.privacyidea import Server
+from interop.privacyidea import ROOT, Server
 
 PASSPHRASE = "interop passphrase 42"
 pytestmark = pytest.mark.skip_ui  # generated secrets: new check codes every run
@@ -43,6 +44,14 @@ def imported(reply: dict[str, object], count: int) -> None:
     result = reply["result"]
     assert isinstance(result, dict) and result.get("status"), reply
     assert result["value"] == {"n_imported": count, "n_not_imported": 0}, reply
+
+
+def test_privacyidea_writes_its_files_in_its_own_folder(privacyidea: Server) -> None:
+    """Its log and working files are in the test's folder; none in the checkout's root."""
+    assert (privacyidea.home / "privacyidea.log").is_file()
+    assert (privacyidea.home / "pi.sqlite").is_file()
+    assert not (ROOT / "privacyidea.log").exists()
+    assert not {"privacyidea.log", "uuid.txt"} & untracked_at_root()
 
 
 def test_hotp_and_totp_from_oath_csv(privacyidea: Server, token: Token, tmp_path: Path) -> None:
