@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from watchword.cli.common import emit, fails_cleanly, json_option
+from watchword.cli.common import KEY_FILE_HELP, emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
 from watchword.server.errors import BadFile, NeedsPassphrase
 from watchword.server.service import plural
@@ -38,8 +38,7 @@ _key_file = click.option(
     metavar="FILE",
     envvar="WATCHWORD_KEY_FILE",
     default=None,
-    help="The key the store's secrets are sealed with (default: the SQLite file + .key;"
-    " $WATCHWORD_KEY may hold the key itself).",
+    help=KEY_FILE_HELP[0].upper() + KEY_FILE_HELP[1:],
 )
 
 

@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
+from watchword.cli.common import (
+    KEY_FILE_HELP,
+    connect,
+    emit,
+    fails_cleanly,
+    json_option,
+    port_option,
+)
 from watchword.cli.ontoken import ask_user, listed
 from watchword.credential import (
     COUNTER_MAX,
@@ -136,6 +143,7 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     help="Also give the credential to this verifier's store (SQLite path or postgresql://...).",
 )
 @click.option("--user", metavar="USER", help="With --server-db: the user it belongs to.")
+@click.option("--key-file", metavar="FILE", help="With --server-db: " + KEY_FILE_HELP)
 @click.option(
     "--port",
     "ports",
@@ -162,6 +170,7 @@ def enroll(
     policy: str | None,
     server_db: str | None,
     user: str | None,
+    key_file: str | None,
     ports: tuple[str, ...],
     as_json: bool,
 ) -> None:
@@ -183,7 +192,9 @@ def enroll(
             "a generated secret must reach your verifier: add --server-db URL --user USER, "
             "--pskc FILE, --oath-csv FILE or --show-secret"
         )
-    server = _ServerTarget.check(server_db, user, cred) if server_db or user else None
+    if key_file and not server_db:
+        raise ValueError("--key-file is the key of --server-db's store: give --server-db too")
+    server = _ServerTarget.check(server_db, user, key_file, cred) if server_db or user else None
     devices = _pick_ports(ports)
     if not as_json:
         for note in notes:
@@ -421,12 +432,15 @@ COMMANDS = [devices, info, list_credentials, enroll, delete]
 class _ServerTarget:
     """`--server-db URL --user USER`: the enrollment goes straight into a verifier's store."""
 
-    def __init__(self, url: str, user: str) -> None:
+    def __init__(self, url: str, user: str, key_file: str | None) -> None:
         self.url = url
         self.user = user
+        self.key_file = key_file
 
     @classmethod
-    def check(cls, url: str | None, user: str | None, cred: Credential) -> _ServerTarget:
+    def check(
+        cls, url: str | None, user: str | None, key_file: str | None, cred: Credential
+    ) -> _ServerTarget:
         """Before anything is enrolled: the store opens, the user exists, the name is free."""
         from watchword.server.credentials import from_credential
         from watchword.server.errors import ServerError
@@ -437,16 +451,18 @@ class _ServerTarget:
             raise ValueError("--server-db and --user go together: give both")
         try:
             from_credential(cred)  # a credential the verifier can check
-            users = {u["name"]: u for u in Verifier(open_store(url)).users()}
+            users = {u["name"]: u for u in Verifier(open_store(url, key_file=key_file)).users()}
         except ServerError as e:
             raise ValueError(e.message) from None
         if user not in users:
+            key = f" --key-file {key_file}" if key_file else ""
             raise ValueError(
-                f"unknown user {user!r}: add it with `watchword server add-user {user} --db {url}`"
+                f"unknown user {user!r}: add it with"
+                f" `watchword server add-user {user} --db {url}{key}`"
             )
         if any(c["name"] == cred.name for c in users[user]["credentials"]):
             raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
-        return cls(url, user)
+        return cls(url, user, key_file)
 
     def add(self, cred: Credential) -> str:
         from watchword.server.credentials import from_credential
@@ -455,7 +471,8 @@ class _ServerTarget:
         from watchword.server.store import open_store
 
         try:
-            Verifier(open_store(self.url)).add_credentials(self.user, [from_credential(cred)])
+            store = open_store(self.url, key_file=self.key_file)
+            Verifier(store).add_credentials(self.user, [from_credential(cred)])
         except ServerError as e:
             raise ValueError(
                 f"the token has {cred.name} but the server refused it: {e.message}"

@@ -36,7 +36,14 @@ from watchword.server.errors import (
     ServerError,
     Unreachable,
 )
-from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
+from watchword.server.sealing import (
+    KEY_HINT,
+    KeyProblem,
+    KeySource,
+    Sealer,
+    check_private,
+    create_private,
+)
 
 SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions and unknown-name throttling kept
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -449,7 +456,8 @@ class Store:
         if row is None or not sealer.opens(str(row["value"])):
             raise KeyProblem(
                 f"the key in {self.keys.describe()} does not open the database"
-                f" {self.describe()}: use the key `watchword server init` made for it"
+                f" {self.describe()}: use the key `watchword server init` made for it;"
+                f" {KEY_HINT}"
             )
         self._sealer = sealer
         return sealer
