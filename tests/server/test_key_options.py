@@ -4,7 +4,10 @@ $WATCHWORD_KEY_FILE and $WATCHWORD_KEY."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -103,3 +106,57 @@ def test_enroll_into_a_store_whose_key_is_elsewhere(
     assert f"verifier: {db} (user alice)" in out
     code, out, _ = run("server", "users", "--db", db, "--key-file", key)
     assert code == 0 and "ph (hotp" in out
+
+
+def test_init_makes_the_key_where_it_is_told_and_says_how_to_point_at_it(tmp_path: Path) -> None:
+    db, key = tmp_path / "watchword.db", tmp_path / "keys" / "watchword.key"
+    key.parent.mkdir(mode=0o700)
+    code, out, _ = run("server", "init", "--db", str(db), "--key-file", str(key))
+    assert code == 0
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert not Path(f"{db}.key").exists()
+    assert f"Its key: {key} (mode 0600), apart from the store" in out
+    assert f"add --key-file {key}, or `export WATCHWORD_KEY_FILE={key}`" in out
+    assert run("server", "users", "--db", str(db), "--key-file", str(key))[0] == 0
+
+
+def test_init_beside_the_store_says_how_to_keep_the_key_apart(tmp_path: Path) -> None:
+    db = tmp_path / "watchword.db"
+    code, out, _ = run("server", "init", "--db", str(db))
+    assert code == 0
+    assert f"Its key: {db}.key (mode 0600), beside the store" in out
+    assert "`watchword server init --key-file PATH`" in out and "$WATCHWORD_KEY_FILE" in out
+
+
+def readme_block(containing: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if containing in b]
+    return "\n".join(line.strip() for line in block.splitlines())
+
+
+def test_the_readmes_steps_to_move_the_key_work_as_printed(tmp_path: Path) -> None:
+    """The README's block, run by bash in a store's folder, with a home of its own."""
+    home, folder = tmp_path / "home", tmp_path / "srv"
+    home.mkdir()
+    folder.mkdir()
+    bin_dir = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHWORD_")}
+    env.update(HOME=str(home), PATH=bin_dir + os.pathsep + env.get("PATH", ""))
+    init = subprocess.run(
+        ["watchword", "server", "init"], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    steps = readme_block("mv watchword.db.key")
+    done = subprocess.run(
+        ["bash", "-e", "-c", steps], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "no users"
+    moved = home / ".config" / "watchword" / "watchword.key"
+    assert oct(moved.stat().st_mode & 0o777) == "0o600"
+    assert not (folder / "watchword.db.key").exists()
+    # without being told, the commands no longer find it, and say both ways to tell them
+    lost = subprocess.run(
+        ["watchword", "server", "users"], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert lost.returncode == 1 and names_both(lost.stderr), lost.stderr
