@@ -98,10 +98,14 @@ def test_hotp_and_totp_from_encrypted_pskc(
 def test_plain_q_ocra_by_token_init(privacyidea: Server, token: Token, tmp_path: Path) -> None:
     suite = "OCRA-1:HOTP-SHA256-8:QN08"
     token.set_pin()
-    csv = tmp_path / "ocra.csv"
-    enroll(token, "ocra-pay", "--suite", suite, "--generate", "--oath-csv", str(csv))
-    serial, seed, kind, written_suite = [c.strip() for c in csv.read_text().split(",")]
-    assert (serial, kind, written_suite) == ("ocra-pay", "ocra", suite)
+    # OATH CSV would lose the suite: enroll refuses it and says to use /token/init
+    refused = token.cli("enroll", "ocra-pay", "--suite", suite, "--generate", "--oath-csv",
+                        str(tmp_path / "ocra.csv"))  # fmt: skip
+    assert refused.returncode == 1 and "/token/init type=ocra" in refused.stderr
+    assert not (tmp_path / "ocra.csv").exists()
+    out = enroll(token, "ocra-pay", "--suite", suite, "--generate", "--show-secret")
+    (seed,) = [line.split()[1] for line in out.splitlines() if line.startswith("secret: ")]
+    serial = "ocra-pay"
     reply = privacyidea.post("/token/init", type="ocra", serial=serial, otpkey=seed,
                              ocrasuite=suite)  # fmt: skip
     assert reply["result"]["status"], reply

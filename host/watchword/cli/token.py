@@ -22,6 +22,7 @@ from watchword.cli.common import (
 from watchword.cli.ontoken import ask_user, listed
 from watchword.credential import (
     COUNTER_MAX,
+    OCRA,
     Credential,
     check_name,
     check_suite,
@@ -121,7 +122,8 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     "--oath-csv",
     "csv_path",
     metavar="FILE",
-    help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP).",
+    help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP): HOTP"
+    " and TOTP only, as importers drop OCRA suites.",
 )
 @click.option(
     "--mode",
@@ -321,6 +323,14 @@ def _check_outputs(
     if pskc_path and csv_path and Path(pskc_path).resolve() == Path(csv_path).resolve():
         raise ValueError("--pskc and --oath-csv name the same file: give each its own")
     outputs = _Outputs()
+    if csv_path is not None and cred.kind == OCRA:
+        raise ValueError(
+            f"--oath-csv: OATH CSV importers drop OCRA suites (privacyIDEA gives every such"
+            f" token OCRA-1:HOTP-SHA1-8:QH40), so {cred.suite} would not verify there. Give"
+            " privacyIDEA the seed and suite with POST /token/init type=ocra otpkey=<seed hex>"
+            " ocrasuite=<suite> (--generate --show-secret prints the seed once), or use"
+            " --server-db or --pskc for Watchword's verifier"
+        )
     if csv_path is not None:
         outputs.csv_target = check_oath_csv_target(csv_path, [cred])
     if pskc_path is not None:
