@@ -1,6 +1,7 @@
 """Shared pytest setup: the firmware tree is importable (as `ww.*`) for tests under CPython."""
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -52,6 +53,23 @@ def _watch_opens(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_watch_opens)
+
+
+# Nothing the tests run may leave a file in the checkout's root (a server's log written into
+# the current folder, say): what git neither tracks nor ignores there is listed when the run
+# starts, and anything new when it ends fails the run.
+def untracked_at_root() -> set[str]:
+    """The names in the checkout's root that git neither tracks nor ignores."""
+    done = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--directory"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:  # not a git checkout (an unpacked archive): nothing to compare
+        return set()
+    return {line.rstrip("/") for line in done.stdout.splitlines() if "/" not in line.rstrip("/")}
+
+
+UNTRACKED_AT_START: set[str] = set()
 
 
 def pytest_addoption(parser):
@@ -108,7 +126,15 @@ def pytest_configure(config):
         config.pluginmanager.register(plugin, "watchword-screen-fixtures")
 
 
+def pytest_sessionstart(session):
+    UNTRACKED_AT_START.update(untracked_at_root())
+
+
 def pytest_sessionfinish(session, exitstatus):
+    left = sorted(untracked_at_root() - UNTRACKED_AT_START)
+    if left:
+        print("\nerror: the tests left files in the checkout's root:", *left, sep="\n  ")
+        session.exitstatus = 1
     if OUTSIDE_READS:
         unique = sorted(set(OUTSIDE_READS))
         print("\nerror: the tests opened files beside the checkout:", *unique[:20], sep="\n  ")

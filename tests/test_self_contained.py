@@ -1,11 +1,14 @@
-"""A clone of the repository needs nothing beside it: no code reaches a path outside the checkout.
+"""A clone of the repository needs nothing beside it: no code reaches a path outside the checkout;
+and a test run leaves nothing in it.
 
 Two checks. The source scan reads every tracked Python file and works out where each
 `Path(__file__)` walk (`.parent`, `.parents[N]`) lands, and where a walk from the checkout's
 root (`ROOT.parent`, `repo_root().parent`) would go; any that leave the checkout fail here,
 with the line. The run check is `tests/conftest.py`'s audit hook: every file this pytest
 process opens in a folder beside the checkout (as `../shared/...` would be) ends the run
-with an error, whatever test opened it.
+with an error, whatever test opened it. Likewise a file a run leaves in the checkout's root
+(untracked and not ignored: a server's log written into the current folder) ends the run with
+an error, and nothing such is committed.
 """
 
 from __future__ import annotations
@@ -114,3 +117,29 @@ def test_an_open_beside_the_checkout_is_caught() -> None:
     conftest._watch_opens("open", (beside, "r", 0))
     assert conftest.OUTSIDE_READS[before:] == [beside]
     del conftest.OUTSIDE_READS[before:]
+
+
+def test_no_run_output_is_committed_in_the_root() -> None:
+    """What a server or tool writes into its working folder has no place in the repository."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    logs = [p for p in tracked if "/" not in p and p.endswith((".log", ".sqlite", ".db"))]
+    assert not logs, f"run output committed in the checkout's root: {logs}"
+
+
+def test_a_file_left_in_the_root_is_caught() -> None:
+    """The end-of-run check can fail: a new file in the root is seen, and one in a folder not."""
+    import conftest
+
+    before = conftest.untracked_at_root()
+    left = ROOT / "left-by-a-test.log"
+    inner = ROOT / "tests" / "left-by-a-test.log"
+    try:
+        left.write_text("x")
+        inner.write_text("x")
+        assert conftest.untracked_at_root() - before == {"left-by-a-test.log"}
+    finally:
+        left.unlink()
+        inner.unlink()
+    assert conftest.untracked_at_root() == before

@@ -98,7 +98,12 @@ BEFORE = ["blank.png", "old.pskcxml", "web.png"]
             ["bank", "--suite", "TOTP-SHA512-6-30", "--secret", "ab" * 20, "--oath-csv", "new.csv"],
             "20-byte seed as SHA1, not SHA512",
         ),
-        (["bank,1", "--suite", SUITE, "--generate", "--oath-csv", "new.csv"], "serial"),
+        (["bank,1", "--suite", "HOTP-SHA1-6", "--generate", "--oath-csv", "new.csv"], "serial"),
+        (
+            # OATH CSV importers drop the suite of an OCRA line
+            ["bank", "--suite", SUITE, "--generate", "--oath-csv", "new.csv"],
+            "POST /token/init type=ocra otpkey=<seed hex> ocrasuite=<suite>",
+        ),
         (
             [
                 "bank",
@@ -185,7 +190,7 @@ def test_a_file_that_cannot_be_written_after_enrolling_says_what_to_do(tmp_path:
     from watchword.cli.token import _check_outputs
     from watchword.credential import Credential
 
-    cred = Credential("bank", SUITE, bytes.fromhex(SECRET))
+    cred = Credential("bank", "HOTP-SHA1-6", bytes.fromhex(SECRET))
     folder = tmp_path / "out"
     folder.mkdir()
     outputs = _check_outputs(cred, str(folder / "bank.pskcxml"), PASS, str(tmp_path / "s.csv"))

@@ -20,7 +20,6 @@ import segno
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen
 from watchword.credential import Credential
 from watchword.debugclient import DebugClient
-from watchword.formats.oath_csv import read_oath_csv
 from watchword.formats.pskc import read_pskc
 from watchword.link import Client
 from watchword.sim.process import SimProcess
@@ -93,7 +92,8 @@ def challenge_response(token: Token, challenge: str) -> str:
 def test_backup_tokens_get_one_generated_secret(pair: tuple[Token, Token], tmp_path: Path) -> None:
     a, b = pair
     proc = enroll_in_background(
-        "bank", "--suite", SUITE, "--generate", "--oath-csv", "seeds.csv", "--json",
+        "bank", "--suite", SUITE, "--generate", "--pskc", "seeds.pskc", "--pskc-passphrase", PASS,
+        "--json",
         ports=[a.sim.port, b.sim.port], cwd=tmp_path,
     )  # fmt: skip
     on_a = check_line(a.wait_for("Check "))
@@ -107,8 +107,8 @@ def test_backup_tokens_get_one_generated_secret(pair: tuple[Token, Token], tmp_p
     reply = json.loads(out)
     assert reply["ports"] == [a.sim.port, b.sim.port]
     assert on_a.endswith(reply["check"])
-    assert "secret" not in reply  # it went to the CSV file, and nowhere else
-    (cred,) = read_oath_csv(tmp_path / reply["oath_csv"])
+    assert "secret" not in reply  # it went to the PSKC file, and nowhere else
+    (cred,) = read_pskc(tmp_path / reply["pskc"], PASS)
     assert (cred.name, cred.suite) == ("bank", SUITE)
     for token in (a, b):
         assert listed(token) == [{"name": "bank", "suite": SUITE, "counter": 0}]
@@ -124,7 +124,8 @@ def test_a_backup_token_that_refuses_is_named_and_the_first_keeps_it(
 ) -> None:
     a, b = pair
     proc = enroll_in_background(
-        "bank", "--suite", SUITE, "--generate", "--oath-csv", "seeds.csv", "--json",
+        "bank", "--suite", SUITE, "--generate", "--pskc", "seeds.pskc", "--pskc-passphrase", PASS,
+        "--json",
         ports=[a.sim.port, b.sim.port], cwd=tmp_path,
     )  # fmt: skip
     a.wait_for("Check ")
@@ -140,14 +141,14 @@ def test_a_backup_token_that_refuses_is_named_and_the_first_keeps_it(
     assert [c["name"] for c in listed(a)] == ["bank"]
     assert listed(b) == []
     # the credential is live on the first token, so its verifier still gets the file
-    assert [c.name for c in read_oath_csv(tmp_path / "seeds.csv")] == ["bank"]
+    assert [c.name for c in read_pskc(tmp_path / "seeds.pskc", PASS)] == ["bank"]
 
     # Trying both again: the first token already has the name, so nothing is enrolled
-    # (and the same CSV file would be refused first: it has a line for bank).
+    # (and the same PSKC file would be refused first: it exists).
     b.debug.press("*")  # dismiss "Refused"
     proc = enroll_in_background(
-        "bank", "--suite", SUITE, "--generate", "--oath-csv", "again.csv",
-        ports=[a.sim.port, b.sim.port], cwd=tmp_path,
+        "bank", "--suite", SUITE, "--generate", "--pskc", "again.pskc", "--pskc-passphrase",
+        PASS, ports=[a.sim.port, b.sim.port], cwd=tmp_path,
     )  # fmt: skip
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
@@ -155,7 +156,7 @@ def test_a_backup_token_that_refuses_is_named_and_the_first_keeps_it(
     assert "nothing was enrolled" in err
     assert not any("Check " in line for line in b.screen())
     assert listed(b) == []
-    assert not (tmp_path / "again.csv").exists()
+    assert not (tmp_path / "again.pskc").exists()
 
 
 def test_a_refused_enrollment_writes_no_file_and_an_accepted_one_does(

@@ -124,3 +124,13 @@ def test_a_printed_command_parses_as_printed(where: str, command: str) -> None:
 def test_a_command_named_in_a_docstring_exists(where: str, command: str) -> None:
     words = [w for w in _words(command) if w != "..."]
     _parse(words, names_only=True)
+
+
+def test_every_server_command_is_shown_in_the_readme() -> None:
+    """An administrator learns the server commands from the README's examples: each one is
+    there, run as printed above."""
+    server = cli.get_command(click.Context(cli), "server")
+    assert isinstance(server, click.Group)
+    shown = {c.split()[2] for where, c in RUNNABLE if where == "README.md" and
+             c.startswith("watchword server ")}  # fmt: skip
+    assert set(server.commands) - shown == set()

@@ -4,7 +4,10 @@ temporary folder, run on 127.0.0.1 and driven through its REST API.
 
 `install()` makes the venv once (`build/privacyidea-venv`, kept between runs; CI reaches PyPI)
 and says why not when it cannot. `Server` sets up a fresh instance (encryption and audit
-keys, tables, one administrator) and runs `pi-manage run` on a free port.
+keys, tables, one administrator) and runs `pi-manage run` on a free port. Every file it
+writes (its log, its node's UUID, its database) is in that instance's folder, which is also
+its working directory; nothing lands in the checkout (privacyIDEA's defaults are
+`./privacyidea.log` and files under /etc/privacyidea).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def install() -> Path:
     if STAMP.exists():
         return bin_dir
     base = getattr(sys, "_base_executable", None) or sys.executable
+    VENV.parent.mkdir(parents=True, exist_ok=True)
     steps = [
         [base, "-m", "venv", "--clear", str(VENV)],
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-cache-dir",
@@ -48,7 +52,9 @@ def install() -> Path:
     ]  # fmt: skip
     for step in steps:
         try:
-            done = subprocess.run(step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+            done = subprocess.run(
+                step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, cwd=VENV.parent
+            )
         except (OSError, subprocess.TimeoutExpired) as e:
             raise NotAvailable(f"privacyIDEA {VERSION} could not be installed: {e}") from None
         if done.returncode != 0:
@@ -80,6 +86,8 @@ class Server:
             "PI_AUDIT_KEY_PRIVATE": str(home / "audit-private.pem"),
             "PI_AUDIT_KEY_PUBLIC": str(home / "audit-public.pem"),
             "PI_LOGFILE": str(home / "privacyidea.log"),
+            "PI_LOGCONFIG": str(home / "logging.cfg"),  # none: its log goes to PI_LOGFILE
+            "PI_UUID_FILE": str(home / "uuid.txt"),
             "PI_LOGLEVEL": 30,
         }
         config.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import untracked_at_root
 
 from e2e.conftest import PIN, Token
-from interop.privacyidea import Server
+from interop.privacyidea import ROOT, Server
 
 PASSPHRASE = "interop passphrase 42"
 pytestmark = pytest.mark.skip_ui  # generated secrets: new check codes every run
@@ -43,6 +44,14 @@ def imported(reply: dict[str, object], count: int) -> None:
     result = reply["result"]
     assert isinstance(result, dict) and result.get("status"), reply
     assert result["value"] == {"n_imported": count, "n_not_imported": 0}, reply
+
+
+def test_privacyidea_writes_its_files_in_its_own_folder(privacyidea: Server) -> None:
+    """Its log and working files are in the test's folder; none in the checkout's root."""
+    assert (privacyidea.home / "privacyidea.log").is_file()
+    assert (privacyidea.home / "pi.sqlite").is_file()
+    assert not (ROOT / "privacyidea.log").exists()
+    assert not {"privacyidea.log", "uuid.txt"} & untracked_at_root()
 
 
 def test_hotp_and_totp_from_oath_csv(privacyidea: Server, token: Token, tmp_path: Path) -> None:
@@ -89,10 +98,14 @@ def test_hotp_and_totp_from_encrypted_pskc(
 def test_plain_q_ocra_by_token_init(privacyidea: Server, token: Token, tmp_path: Path) -> None:
     suite = "OCRA-1:HOTP-SHA256-8:QN08"
     token.set_pin()
-    csv = tmp_path / "ocra.csv"
-    enroll(token, "ocra-pay", "--suite", suite, "--generate", "--oath-csv", str(csv))
-    serial, seed, kind, written_suite = [c.strip() for c in csv.read_text().split(",")]
-    assert (serial, kind, written_suite) == ("ocra-pay", "ocra", suite)
+    # OATH CSV would lose the suite: enroll refuses it and says to use /token/init
+    refused = token.cli("enroll", "ocra-pay", "--suite", suite, "--generate", "--oath-csv",
+                        str(tmp_path / "ocra.csv"))  # fmt: skip
+    assert refused.returncode == 1 and "/token/init type=ocra" in refused.stderr
+    assert not (tmp_path / "ocra.csv").exists()
+    out = enroll(token, "ocra-pay", "--suite", suite, "--generate", "--show-secret")
+    (seed,) = [line.split()[1] for line in out.splitlines() if line.startswith("secret: ")]
+    serial = "ocra-pay"
     reply = privacyidea.post("/token/init", type="ocra", serial=serial, otpkey=seed,
                              ocrasuite=suite)  # fmt: skip
     assert reply["result"]["status"], reply

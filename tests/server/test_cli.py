@@ -297,3 +297,15 @@ def test_the_portal_on_a_port_in_use_is_one_error_line(db: str) -> None:
         f"error: port {port} on 127.0.0.1 is in use by another program: pick another with"
         " --port (0 picks a free one)"
     ]
+
+
+def test_importing_an_otpauth_uri_says_to_enroll_it_from_the_uri(db: str, tmp_path: Path) -> None:
+    uri = tmp_path / "uri.txt"
+    uri.write_text("otpauth://totp/Mail:me?secret=JBSWY3DPEHPK3PXP&issuer=Mail\n")
+    r = run("server", "import", "alice", str(uri), "--db", db)
+    line = one_error_line(r)
+    assert line.startswith(f"error: {uri} holds an otpauth URI, which the server does not import")
+    assert "`watchword enroll NAME --from-uri URI --server-db URL --user USER`" in line
+    assert "JBSWY3DPEHPK3PXP" not in r.out + r.err
+    (user,) = run("server", "users", "--db", db, "--json").json()["users"]
+    assert [c["name"] for c in user["credentials"]] == ["bank", "phone"]  # nothing added

@@ -216,7 +216,7 @@ def test_throttling_grows_then_locks_until_an_admin_unlocks(store: Store, clock:
         ch = v.issue("alice")
         too_soon = v.verify("alice", ocra_response(SUITE, ch.question), ch.id)
         assert too_soon.code == "throttled" and too_soon.wait == refused.wait
-        assert f"wait {refused.wait:.0f} s before the next try" in too_soon.message
+        assert f"wait {refused.wait:.0f} s before trying again" in too_soon.message
         clock.advance(refused.wait)
     assert waits == [2, 4, 8]
     ch = v.issue("alice")
@@ -314,3 +314,24 @@ def test_a_question_answered_before_is_not_asked_again(
     draws = iter([ch.question, ch.question, "27182818"])
     monkeypatch.setattr("watchword.verifier.new_challenge", lambda suite: next(draws))
     assert alice.issue("alice").question == "27182818"
+
+
+def test_a_wait_after_one_failure_is_not_called_too_many(store: Store, clock: Clock) -> None:
+    """One wrong response (or password): the next attempt is told to wait, not that there
+    were too many; after more, how many in a row."""
+    v = Verifier(store, Policy(delay_base=2, lock_after=4), clock)
+    enroll(v, CredentialSpec("bank", "ocra", KEY, suite=SUITE))
+    messages = []
+    for _ in range(2):
+        ch = v.issue("alice")
+        refused = v.verify("alice", wrong(ocra_response(SUITE, ch.question)), ch.id)
+        ch = v.issue("alice")
+        messages.append(v.verify("alice", ocra_response(SUITE, ch.question), ch.id).message)
+        clock.advance(refused.wait)
+    assert messages == [
+        "wait 2 s before trying again",
+        "2 failed attempts in a row: wait 4 s before trying again",
+    ]
+    v.set_password("alice", PASSWORD)
+    assert v.check_password("alice", "not it").code == "wrong_password"
+    assert v.check_password("alice", PASSWORD).message == "wait 2 s before trying again"

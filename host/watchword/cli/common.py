@@ -25,6 +25,13 @@ def port_option(
     return option
 
 
+# The help of every --key-file (the verifier store's key), the server commands' and enroll's.
+KEY_FILE_HELP = (
+    "the file holding the key the store's secrets are sealed with (default:"
+    " $WATCHWORD_KEY_FILE, else the SQLite file + .key); or give the key itself, 64 hex"
+    " digits, in $WATCHWORD_KEY."
+)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 

@@ -1,9 +1,16 @@
-"""`watchword portal`: the login portal on 127.0.0.1, backed by the verifier's store."""
+"""`watchword portal`: the login portal on 127.0.0.1, backed by the verifier's store.
+
+Its log (on stderr, or appended to --log-file) is the server's log the portal's pages refer
+to: why each login was refused (unknown user, wrong password, no password set, throttled,
+locked), which a visitor is not told. Never a password or a secret.
+"""
 
 from __future__ import annotations
 
 import errno
+import logging
 import socket
+import sys
 
 import click
 
@@ -12,6 +19,8 @@ from watchword.cli.server import db_option
 from watchword.server import Verifier, open_store
 
 HOST = "127.0.0.1"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.command()
@@ -28,13 +37,35 @@ HOST = "127.0.0.1"
     metavar="PORT",
     help="Serial port of a token for connected mode (default: the one token found, if any).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    help="The server's log: info has every refused login and why; warning only the stores'"
+    " and setup problems.",
+)
+@click.option(
+    "--log-file",
+    metavar="FILE",
+    help="Append the server's log to FILE instead of writing it to stderr.",
+)
 @fails_cleanly
-def portal(db: str | None, key_file: str | None, port: int, token_port: str | None) -> None:
-    """Serve the login portal: password, then a challenge for the token, then its response."""
+def portal(
+    db: str | None,
+    key_file: str | None,
+    port: int,
+    token_port: str | None,
+    log_level: str,
+    log_file: str | None,
+) -> None:
+    """Serve the login portal: password, then a challenge for the token, then its response.
+    Why each login was refused goes to the server's log (stderr, or --log-file)."""
     from werkzeug.serving import make_server
 
     from watchword.portal import create_app
 
+    _start_log(log_level, log_file)
     listening = _listen(port)  # werkzeug prints two lines and exits on a port in use
     store = open_store(db, key_file=key_file)
     app = create_app(Verifier(store), token_port=token_port)
@@ -49,6 +80,22 @@ def portal(db: str | None, key_file: str | None, port: int, token_port: str | No
     finally:
         httpd.server_close()
         store.close()
+
+
+def _start_log(level: str, path: str | None) -> None:
+    """The `watchword` loggers (the portal's refusals among them) to stderr or a file."""
+    handler: logging.Handler
+    if path is None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        try:
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as e:
+            raise ValueError(f"cannot write the log file {path}: {e.strerror or e}") from None
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logger = logging.getLogger("watchword")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
 
 
 def _listen(port: int) -> socket.socket:

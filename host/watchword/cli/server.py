@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from watchword.cli.common import emit, fails_cleanly, json_option
+from watchword.cli.common import KEY_FILE_HELP, emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
 from watchword.server.credentials import MODES
 from watchword.server.errors import BadFile, NeedsPassphrase
@@ -40,8 +40,7 @@ _key_file = click.option(
     metavar="FILE",
     envvar="WATCHWORD_KEY_FILE",
     default=None,
-    help="The key the store's secrets are sealed with (default: the SQLite file + .key;"
-    " $WATCHWORD_KEY may hold the key itself).",
+    help=KEY_FILE_HELP[0].upper() + KEY_FILE_HELP[1:],
 )
 
 
@@ -89,16 +88,39 @@ def init(db: str | None, key_file: str | None, as_json: bool) -> None:
     with Store(db, key_file=key_file) as store:
         state = store.init()
         where, key = store.describe(), store.keys.describe()
+        beside = store.dialect == "sqlite" and store.keys.path == Path(store.path + ".key")
+        key_path = None if store.keys.env or store.keys.path is None else store.keys.path
     text = {
-        "created": f"Created {where} (its key: {key}; keep it apart from backups of the store)",
-        "migrated": f"Sealed the secrets in {where} with the key in {key}",
-        "upgraded": f"Upgraded {where} to this Watchword's schema (key {key})",
-        "ready": f"Already set up: {where} (key {key})",
+        "created": f"Created {where}.",
+        "migrated": f"Sealed the secrets in {where} with the key in {key}.",
+        "upgraded": f"Upgraded {where} to this Watchword's schema (key {key}).",
+        "ready": f"Already set up: {where} (key {key}).",
     }[state]
-    emit(
-        as_json,
-        {"database": where, "key": key, "state": state, "created": state == "created"},
-        text,
+    data = {"database": where, "key": key, "state": state, "created": state == "created"}
+    if state != "ready":
+        text += "\n" + _where_the_key_is(key_path, beside)
+    if key_path is not None:
+        data["key_file"] = str(key_path.absolute())
+    emit(as_json, data, text)
+
+
+def _where_the_key_is(key_path: Path | None, beside: bool) -> str:
+    """Where `server init` left the store's key, and how the other commands find it."""
+    if key_path is None:
+        return (
+            "Its key is the one in $WATCHWORD_KEY (nothing written): every command needs it there."
+        )
+    full = key_path.absolute()
+    if beside:
+        return (
+            f"Its key: {full} (mode 0600), beside the store, where every command looks by"
+            " default. Keep it out of the store's backups: create it elsewhere with"
+            " `watchword server init --key-file PATH`, or move it and give its new place to"
+            " every command with --key-file PATH or $WATCHWORD_KEY_FILE."
+        )
+    return (
+        f"Its key: {full} (mode 0600), apart from the store. Every command needs its place:"
+        f" add --key-file {full}, or `export WATCHWORD_KEY_FILE={full}`."
     )
 
 

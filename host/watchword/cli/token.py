@@ -11,10 +11,18 @@ from typing import Any
 
 import click
 
-from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
+from watchword.cli.common import (
+    KEY_FILE_HELP,
+    connect,
+    emit,
+    fails_cleanly,
+    json_option,
+    port_option,
+)
 from watchword.cli.ontoken import ask_user, listed
 from watchword.credential import (
     COUNTER_MAX,
+    OCRA,
     Credential,
     check_name,
     check_suite,
@@ -114,7 +122,8 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     "--oath-csv",
     "csv_path",
     metavar="FILE",
-    help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP).",
+    help="Also add the credential's line to this OATH CSV file (privacyIDEA, LinOTP): HOTP"
+    " and TOTP only, as importers drop OCRA suites.",
 )
 @click.option(
     "--mode",
@@ -136,6 +145,7 @@ ENROLL_SOURCES = "--secret HEX, --generate, --from-uri URI or --from-qr IMAGE"
     help="Also give the credential to this verifier's store (SQLite path or postgresql://...).",
 )
 @click.option("--user", metavar="USER", help="With --server-db: the user it belongs to.")
+@click.option("--key-file", metavar="FILE", help="With --server-db: " + KEY_FILE_HELP)
 @click.option(
     "--port",
     "ports",
@@ -162,6 +172,7 @@ def enroll(
     policy: str | None,
     server_db: str | None,
     user: str | None,
+    key_file: str | None,
     ports: tuple[str, ...],
     as_json: bool,
 ) -> None:
@@ -183,8 +194,14 @@ def enroll(
             "a generated secret must reach your verifier: add --server-db URL --user USER, "
             "--pskc FILE, --oath-csv FILE or --show-secret"
         )
+    if key_file and not server_db:
+        raise ValueError("--key-file is the key of --server-db's store: give --server-db too")
     server_mode = "plain" if mode == "challenge" else mode  # the verifier's name for it
-    server = _ServerTarget.check(server_db, user, cred, server_mode) if server_db or user else None
+    server = (
+        _ServerTarget.check(server_db, user, key_file, cred, server_mode)
+        if server_db or user
+        else None
+    )
     devices = _pick_ports(ports)
     if not as_json:
         for note in notes:
@@ -311,6 +328,14 @@ def _check_outputs(
     if pskc_path and csv_path and Path(pskc_path).resolve() == Path(csv_path).resolve():
         raise ValueError("--pskc and --oath-csv name the same file: give each its own")
     outputs = _Outputs()
+    if csv_path is not None and cred.kind == OCRA:
+        raise ValueError(
+            f"--oath-csv: OATH CSV importers drop OCRA suites (privacyIDEA gives every such"
+            f" token OCRA-1:HOTP-SHA1-8:QH40), so {cred.suite} would not verify there. Give"
+            " privacyIDEA the seed and suite with POST /token/init type=ocra otpkey=<seed hex>"
+            " ocrasuite=<suite> (--generate --show-secret prints the seed once), or use"
+            " --server-db or --pskc for Watchword's verifier"
+        )
     if csv_path is not None:
         outputs.csv_target = check_oath_csv_target(csv_path, [cred])
     if pskc_path is not None:
@@ -422,13 +447,16 @@ COMMANDS = [devices, info, list_credentials, enroll, delete]
 class _ServerTarget:
     """`--server-db URL --user USER`: the enrollment goes straight into a verifier's store."""
 
-    def __init__(self, url: str, user: str, mode: str) -> None:
+    def __init__(self, url: str, user: str, key_file: str | None, mode: str) -> None:
         self.url = url
         self.user = user
+        self.key_file = key_file
         self.mode = mode  # plain, mutual or sign: the store keeps it (only sign signs)
 
     @classmethod
-    def check(cls, url: str | None, user: str | None, cred: Credential, mode: str) -> _ServerTarget:
+    def check(
+        cls, url: str | None, user: str | None, key_file: str | None, cred: Credential, mode: str
+    ) -> _ServerTarget:
         """Before anything is enrolled: the store opens, the user exists, the name is free."""
         from watchword.server.credentials import from_credential
         from watchword.server.errors import ServerError
@@ -439,16 +467,18 @@ class _ServerTarget:
             raise ValueError("--server-db and --user go together: give both")
         try:
             from_credential(cred, mode)  # a credential the verifier can check
-            users = {u["name"]: u for u in Verifier(open_store(url)).users()}
+            users = {u["name"]: u for u in Verifier(open_store(url, key_file=key_file)).users()}
         except ServerError as e:
             raise ValueError(e.message) from None
         if user not in users:
+            key = f" --key-file {key_file}" if key_file else ""
             raise ValueError(
-                f"unknown user {user!r}: add it with `watchword server add-user {user} --db {url}`"
+                f"unknown user {user!r}: add it with"
+                f" `watchword server add-user {user} --db {url}{key}`"
             )
         if any(c["name"] == cred.name for c in users[user]["credentials"]):
             raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
-        return cls(url, user, mode)
+        return cls(url, user, key_file, mode)
 
     def add(self, cred: Credential) -> str:
         from watchword.server.credentials import from_credential
@@ -457,8 +487,8 @@ class _ServerTarget:
         from watchword.server.store import open_store
 
         try:
-            spec = from_credential(cred, self.mode)
-            Verifier(open_store(self.url)).add_credentials(self.user, [spec])
+            store = open_store(self.url, key_file=self.key_file)
+            Verifier(store).add_credentials(self.user, [from_credential(cred, self.mode)])
         except ServerError as e:
             raise ValueError(
                 f"the token has {cred.name} but the server refused it: {e.message}"

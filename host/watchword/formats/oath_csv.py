@@ -19,7 +19,9 @@ and says to use PSKC, which names the hash. OCRA suites name their own hash.
 token gets `OCRA-1:HOTP-SHA1-8:QH40`), and its PSKC import is HOTP/TOTP only. Give it an
 OCRA credential through its REST API instead: `POST /token/init` with `type=ocra`,
 `otpkey=<seed hex>` and `ocrasuite=<suite>`. Its `ocra` token checks plain-Q suites only
-(no C, P, T or S: its check passes no counter, PIN or time).
+(no C, P, T or S: its check passes no counter, PIN or time). So `watchword enroll` refuses
+`--oath-csv` for an OCRA suite, saying this; the lines are still written here (and read by
+`watchword server import`) for verifiers that keep the suite.
 
 Files are written with mode 0600 and atomically: new lines are added to an existing file
 by writing the whole new file beside it and renaming it into place.

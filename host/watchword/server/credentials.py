@@ -46,6 +46,7 @@ from watchword.oath import ocra
 from watchword.server.errors import BadFile, BadInput, NeedsPassphrase
 
 KINDS = ("ocra", "hotp", "totp")
+OTPAUTH = "otpauth://"  # a URI, for `enroll --from-uri`, not a file to import
 HASHES = ("sha1", "sha256", "sha512")
 MODES = ("plain", "mutual", "sign")  # what an OCRA credential does on the token
 
@@ -137,6 +138,12 @@ def read_file(
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise BadFile(f"{path}: neither PSKC (XML) nor OATH CSV (text)") from None
+        if any(line.strip().lower().startswith(OTPAUTH) for line in text.splitlines()):
+            raise BadFile(
+                f"{path} holds an otpauth URI, which the server does not import: put it on the"
+                " token with `watchword enroll NAME --from-uri URI --server-db URL --user USER`,"
+                " which gives the server the credential too"
+            )
         specs = read_csv(text, str(path))
     if not specs:
         raise BadFile(f"{path}: no credentials in it")

@@ -26,6 +26,8 @@ PREFIX = b"ww1:"
 KEY_ENV = "WATCHWORD_KEY"
 KEY_FILE_ENV = "WATCHWORD_KEY_FILE"
 KEY_SUFFIX = ".key"
+# Every message about a missing or wrong key says both ways of giving it.
+KEY_HINT = f"give the key file with --key-file or ${KEY_FILE_ENV}, or the key itself in ${KEY_ENV}"
 CHECK_CONTEXT = "key-check"
 CHECK_TEXT = b"this store is sealed with this key"
 
@@ -109,10 +111,7 @@ class KeySource:
         if self.env:
             return _parse_key(self.env, f"${KEY_ENV}")
         if self.path is None:
-            raise KeyProblem(
-                "a PostgreSQL store needs its key: give the key file with --key-file"
-                f" (or ${KEY_FILE_ENV}), or the key itself in ${KEY_ENV}"
-            )
+            raise KeyProblem(f"a PostgreSQL store needs its key: {KEY_HINT}")
         self.check_path()
         check_private(self.path, "the key file")
         try:
@@ -120,10 +119,10 @@ class KeySource:
         except FileNotFoundError:
             raise KeyProblem(
                 f"no key file at {self.path}: the store's secrets open only with the key that"
-                f" `watchword server init` made (give it with --key-file or ${KEY_FILE_ENV})"
+                f" `watchword server init` made; {KEY_HINT}"
             ) from None
         except (OSError, UnicodeDecodeError) as e:
-            raise KeyProblem(f"cannot read the key file {self.path}: {e}") from None
+            raise KeyProblem(f"cannot read the key file {self.path}: {e}; {KEY_HINT}") from None
         return _parse_key(text, f"the key file {self.path}")
 
     def load_or_create(self) -> tuple[bytes, bool]:
@@ -136,7 +135,10 @@ class KeySource:
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except OSError as e:
-            raise KeyProblem(f"cannot create the key file {self.path}: {e.strerror or e}") from None
+            raise KeyProblem(
+                f"cannot create the key file {self.path}: {e.strerror or e}; choose where with"
+                f" --key-file or ${KEY_FILE_ENV}, or give the key itself in ${KEY_ENV}"
+            ) from None
         with os.fdopen(fd, "w") as f:
             f.write(key.hex() + "\n")
         return key, True

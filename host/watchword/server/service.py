@@ -121,6 +121,13 @@ def _mode_refusal(name: str, signing: bool) -> str:
     return f"{name} is in sign mode: it signs transactions and answers no login challenge"
 
 
+def _wait_message(failures: int, what: str, wait: float) -> str:
+    """A throttled attempt: 'wait 1 s before trying again' after one failure, and how many
+    failures in a row after more ('3 failed attempts in a row: wait 4 s ...')."""
+    waiting = f"wait {seconds(wait)} before trying again"
+    return waiting if failures <= 1 else f"{plural(failures, what)} in a row: {waiting}"
+
+
 def _digest(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -284,7 +291,7 @@ class Verifier:
                 record = u or {"pw_failures": 0, "pw_next_try": 0.0}
             if record["pw_next_try"] > now:
                 wait = record["pw_next_try"] - now
-                msg = f"too many wrong passwords: wait {seconds(wait)} before the next try"
+                msg = _wait_message(record["pw_failures"], "wrong password", wait)
                 return Outcome(False, "throttled", msg, name, wait=wait)
             failures = record["pw_failures"] + 1
             wait = min(self.policy.delay(failures), self.policy.password_delay_max)
@@ -690,7 +697,7 @@ class Verifier:
             return Outcome(False, "locked", msg, user, tries_left=0)
         if u["next_try"] > now:
             wait = u["next_try"] - now
-            msg = f"too many failed attempts: wait {seconds(wait)} before the next try"
+            msg = _wait_message(u["failures"], "failed attempt", wait)
             left = self.policy.lock_after - u["failures"]
             return Outcome(False, "throttled", msg, user, wait=wait, tries_left=left)
         return None

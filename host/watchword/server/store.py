@@ -48,6 +48,7 @@ from watchword.server.errors import (
     Unreachable,
 )
 from watchword.server.sealing import (
+    KEY_HINT,
     Exposed,
     KeyProblem,
     KeySource,
@@ -517,7 +518,8 @@ class Store:
         if row is None or not sealer.opens(str(row["value"])):
             raise KeyProblem(
                 f"the key in {self.keys.describe()} does not open the database"
-                f" {self.describe()}: use the key `watchword server init` made for it"
+                f" {self.describe()}: use the key `watchword server init` made for it;"
+                f" {KEY_HINT}"
             )
         self._sealer = sealer
         return sealer
