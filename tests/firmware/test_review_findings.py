@@ -4,6 +4,7 @@ as a user or a host would: keys, link requests and frames, the screen read from 
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -363,3 +364,23 @@ def test_an_exception_in_a_key_drops_the_pending_request_and_locks(
     assert rig.replies()[0]["error"]["code"] == "internal"  # type: ignore[index]
     assert rig.app.vault._pin_key is None and rig.app.faults == 1
     assert rig.fb.text_lines()[0] == "Error"
+
+
+# ---- 9: Ctrl-C is off before main.py imports anything -------------------------------------------
+
+
+def test_ctrl_c_is_turned_off_before_main_imports_anything() -> None:
+    """A host that sends 0x03 while the firmware's modules load must not reach the REPL of a
+    release board: the first statements of main.py (its docstring aside) turn Ctrl-C off."""
+    from watchword.build import release_main
+    from watchword.paths import firmware_dir
+
+    source = release_main((firmware_dir() / "main.py").read_text(), debug=False)
+    tree = ast.parse(source)
+    body = [
+        n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+    ]
+    assert [ast.unparse(n) for n in body[:2]] == [
+        "import micropython",
+        "micropython.kbd_intr(-1)",
+    ]
