@@ -115,7 +115,7 @@ def session(s, req):
 
 def _digits(fields, name):
     v = fields.get(name)
-    if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
+    if not isinstance(v, str) or not 1 <= len(v) <= 20 or any(c not in "0123456789" for c in v):
         raise ValueError("'%s' must be 1-20 digits" % name)
     return v
 
