@@ -66,9 +66,10 @@ class DebugClient:
         """Let the user read a new confirmation before a key (the emulated clock moves)."""
         self.advance(READ_MS)
 
-    def faults(self) -> dict[str, Any]:
-        """{"count", "last"}: the exceptions the firmware's fault barrier caught since boot."""
-        return self.link.call("debug.faults")
+    def faults(self, clear: bool = False) -> dict[str, Any]:
+        """{"count", "last"}: the exceptions the firmware's fault barrier caught since boot
+        (since the last `clear`)."""
+        return self.link.call("debug.faults", clear=clear)
 
     def advance(self, ms: int) -> None:
         """Move the token's clock forward (emulated board only)."""
