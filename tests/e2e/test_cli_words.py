@@ -28,9 +28,9 @@ ANNOUNCES = ("Approve on the token", "Confirm deleting", "Check code", "On the t
 def enroll(token: Token, name: str, suite: str, **extra: object) -> None:
     rid = token.link.send("enroll", name=name, suite=suite, secret=SECRET, counter=0, **extra)
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     token.link.reply(rid, USER_WAIT_S)
-    token.debug.press("*")
+    token.confirm("*")
 
 
 def refused(token: Token, *args: str) -> str:

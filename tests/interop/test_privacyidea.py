@@ -23,7 +23,7 @@ def enroll(token: Token, name: str, *args: str) -> str:
     """Enroll on the token, confirmed on its keypad; the command's output."""
     proc = token.cli_background("enroll", name, *args)
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=90)
     assert proc.returncode == 0, err
     token.debug.press("*")

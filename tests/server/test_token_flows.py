@@ -29,7 +29,7 @@ def test_a_sign_mode_enrollment_is_verified_by_the_server(token: Token, tmp_path
         "--server-db", db, "--user", "alice",
     )  # fmt: skip
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     token.debug.press("*")
@@ -45,7 +45,7 @@ def test_a_sign_mode_enrollment_is_verified_by_the_server(token: Token, tmp_path
     )
     screen = token.wait_for("Sign?")
     assert "Acct 998877" in screen and "Amount 10000" in screen
-    token.debug.press("#" + PIN + "#")
+    token.confirm("#" + PIN + "#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     signature = out.strip().splitlines()[-1]
@@ -72,7 +72,7 @@ def test_a_real_services_short_secret_enrolls_and_gives_its_codes(token: Token) 
     uri = "otpauth://hotp/Example:me?secret=JBSWY3DPEHPK3PXP&counter=0"
     proc = token.cli_background("enroll", "svc", "--from-uri", uri)
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "10 bytes" in out + err

@@ -2,6 +2,8 @@
 
 `debug.press` drives the keypad matrix's wires, so keys go through the firmware's scan and
 debounce; `debug.screen` returns what the OLED panel shows; `debug.advance` moves the clock.
+`debug.faults` and `debug.raise` are passed on to the firmware's own debug link over its
+UART, so the fault barrier's count comes from the firmware on every target.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ class DebugServer:
                 return _error(rid, "bad_request", "'ms' must be a whole number of milliseconds")
             self.rig.advance(ms)
             return {"id": rid, "ok": True}
+        if op in ("debug.faults", "debug.raise"):
+            reply = self.rig.firmware_debug(op, clear=req.get("clear") is True)
+            if reply is None:
+                return _error(rid, "no_answer", "the firmware's debug link does not answer")
+            return {**reply, "id": rid}
         if op == "debug.wipe":
             self.rig.wipe()
             return {"id": rid, "ok": True}
