@@ -65,7 +65,13 @@ bench-heap: $(STAMP)
 # board), `make docs`.
 BOARD ?= pico
 WW_DEBUG_FLAG = $(if $(filter 1 yes true,$(DEBUG)),--debug)
-.PHONY: build flash hil docs
+.PHONY: build flash hil docs image
+
+# MicroPython (pinned) with the firmware frozen in: build/pico/firmware.uf2, or with DEBUG=1
+# build/pico/debug/firmware.uf2 (the one `watchword sim --rp2040` runs). Needs the ARM
+# toolchain (.ci/system-packages); without GitHub, WATCHWORD_MICROPYTHON_SRC names the source.
+image: $(STAMP)
+	$(VENV)/bin/watchword image --board $(BOARD) $(WW_DEBUG_FLAG)
 
 build: $(STAMP)
 	$(VENV)/bin/watchword build --board $(BOARD) $(WW_DEBUG_FLAG)
