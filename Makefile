@@ -57,6 +57,12 @@ gallery: $(STAMP)
 test-mpy: $(STAMP)
 	$(PY) -m pytest -q tests/e2e --target mpy
 
+# The Pico's own firmware image on an emulated RP2040 (rp2040js): the whole end-to-end
+# suite (`make test` runs a subset there). Builds the debug image first if it is stale.
+.PHONY: test-rp2040
+test-rp2040: $(STAMP) system-packages
+	$(PY) -m pytest -q tests/e2e --target rp2040
+
 bench-heap: $(STAMP)
 	$(PY) -m watchword.sim.cosim.session --search
 

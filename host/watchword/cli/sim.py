@@ -49,6 +49,17 @@ DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
     help="The MicroPython heap for --mpy (-X heapsize=), e.g. 160K.",
 )
 @click.option("--release", is_flag=True, help="Run a release build: no debug link.")
+@click.option(
+    "--rp2040",
+    is_flag=True,
+    help="Run the firmware image (make image BOARD=pico DEBUG=1) on an emulated RP2040.",
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The UF2 for --rp2040 (default: build/pico/debug/firmware.uf2).",
+)
 @fails_cleanly
 def sim(
     state: Path,
@@ -59,14 +70,21 @@ def sim(
     mpy: bool,
     heap: str,
     release: bool,
+    rp2040: bool,
+    image: Path | None,
 ) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports first."""
-    if mpy:
+    if rp2040:
+        from watchword.image import default_uf2
+        from watchword.sim.rp2040.rig import Rp2040Rig
+
+        if board != "pico":
+            raise ValueError("--rp2040 emulates a Pico: leave --board out")
+        rig: Rig = Rp2040Rig(state, image or default_uf2("pico", debug=not release))
+    elif mpy:
         from watchword.sim.cosim import MpyRig
 
-        rig: Rig = MpyRig(
-            state, board, heap=heap, follow_real_time=clock == "real", release=release
-        )
+        rig = MpyRig(state, board, heap=heap, follow_real_time=clock == "real", release=release)
     else:
         rig = Rig(state, board, follow_real_time=clock == "real", release=release)
     page = None
@@ -80,6 +98,8 @@ def sim(
                 f"cannot serve the page on 127.0.0.1:{ui_port} ({e.strerror}): "
                 "pick another with --ui-port"
             ) from e
+    if rp2040:
+        rig.boot()  # the board's pin map goes on its flash before anyone uses the ports
     console = sys.stdout
     console.write(f"port: {rig.link.path}\ndebug: {rig.debug.path}\n")
     console.write(f"flash: {rig.state}\n")
@@ -88,7 +108,8 @@ def sim(
     console.flush()
     entry = register_sim(rig.link.path, rig.debug.path, str(rig.state))
     try:
-        rig.boot()
+        if not rp2040:
+            rig.boot()
         rig.serve_forever()
     except KeyboardInterrupt:
         pass
