@@ -77,6 +77,9 @@ class Rp2040Rig(Rig):
         self._debug_uart = int(self.spec["debug"]["uart"])
         self._debug_reply = bytearray()
         self.emulated_us = 0.0
+        # On the chip's own clock (µs since it powered on), for `make bench`:
+        self.last_display_us = 0.0  # the last byte of an I2C write to the display
+        self.key_down_us: float | None = None  # when the chip first saw the last key pressed
         self.firmware_log = bytearray()  # what the firmware printed before the link was used
         if self.sensor is not None:
             self.sensor.output = self._sensor_says
@@ -227,12 +230,16 @@ class Rp2040Rig(Rig):
         elif kind == "baud":
             self.board.uart(int(msg["n"])).baudrate = standard_baud(float(msg["baud"]))
         elif kind == "i2cw":
+            if int(msg["a"]) == self.spec["display"]["addr"]:
+                self.last_display_us = float(msg["t"])
             bus = self.board.i2c_buses[int(msg["bus"])]
             bus.write(int(msg["a"]), bytes.fromhex(msg["d"]))
         elif kind == "i2cr":
             bus = self.board.i2c_buses[int(msg["bus"])]
             self._send({"op": "i2cr", "v": bus.read(int(msg["a"]), 1)[0]})
         elif kind == "pins":
+            if self.key_down_us is None:
+                self.key_down_us = float(msg["t"])  # the switch closed as the chip saw it
             for pin, value in msg["s"].items():
                 mode, pull, output = PIN_STATES[int(value)]
                 state = self.board.pin(int(pin))
@@ -299,6 +306,7 @@ class Rp2040Rig(Rig):
         loop is back to scanning (a flash write or a PIN check keeps it from the keypad)."""
         self.step()
         self.keypad.press(key)
+        self.key_down_us = None
         self._push_levels()  # a switch closed: the emulator asks for the levels at once
         self.hold(KEY_HOLD_MS)
         self.keypad.release(key)
