@@ -66,7 +66,8 @@ test-rp2040: $(STAMP) system-packages
 bench-heap: $(STAMP)
 	$(PY) -m watchword.sim.cosim.session --search
 
-# Real boards: `make build BOARD=pico [DEBUG=1]`, `make flash BOARD=pico PORT=/dev/ttyACM0 [DEBUG=1]`,
+# Real boards: `make build BOARD=pico [DEBUG=1]`, `make flash BOARD=pico PORT=/dev/ttyACM0 [DEBUG=1]`
+# (IMAGE=1: the UF2 of `make image`, through the boot ROM),
 # `make hil PORT=/dev/ttyACM0 DEBUG_PORT=/dev/ttyUSB0 [NO_OPERATOR=1]` (a debug build on the
 # board), `make docs`.
 BOARD ?= pico
@@ -83,7 +84,8 @@ build: $(STAMP)
 	$(VENV)/bin/watchword build --board $(BOARD) $(WW_DEBUG_FLAG)
 
 flash: $(STAMP)
-	$(VENV)/bin/watchword flash --board $(BOARD) $(if $(PORT),--port $(PORT)) $(WW_DEBUG_FLAG)
+	$(VENV)/bin/watchword flash --board $(BOARD) $(if $(PORT),--port $(PORT)) $(WW_DEBUG_FLAG) \
+		$(if $(filter 1 yes true,$(IMAGE)),--image)
 
 hil: $(STAMP)
 	$(PY) -m pytest -q tests/e2e --target serial $(if $(PORT),--port $(PORT)) \
