@@ -17,10 +17,13 @@
 //   in  {op:"alarm", id, after}       report when `after` µs of emulated time have passed
 //   in  {op:"advance", ms}            let the emulated clock run ahead of the wall clock
 //   in  {op:"settle"}                answer {ev:"settled"} once the core next sleeps
+//   in  {op:"where"}                 answer {ev:"where", pc, lr}: where the core is (debugging)
 //   in  {op:"save"}                   write the littlefs region to FLASH.bin, answer {ev:"saved"}
 // Every message out carries `t`: the emulated time in µs. While Python answers a request
 // the emulator stands still, so a model's answer costs no emulated time; bus time is
 // charged instead: an I2C byte takes 9 SCL periods, a UART byte 10 bit times.
+//
+// WW_RP2040_TRACE=1 in the environment logs the clock and every flash write on stderr.
 //
 // Emulated time never runs ahead of the wall clock (plus what `advance` adds): sleeping
 // firmware waits in real time, busy firmware runs as fast as the emulator can.
