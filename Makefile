@@ -61,21 +61,35 @@ gallery: $(STAMP)
 test-mpy: $(STAMP)
 	$(PY) -m pytest -q tests/e2e --target mpy
 
+# The Pico's own firmware image on an emulated RP2040 (rp2040js): the whole end-to-end
+# suite (`make test` runs a subset there). Builds the debug image first if it is stale.
+.PHONY: test-rp2040
+test-rp2040: $(STAMP) system-packages
+	$(PY) -m pytest -q tests/e2e --target rp2040
+
 bench-heap: $(STAMP)
 	$(PY) -m watchword.sim.cosim.session --search
 
-# Real boards: `make build BOARD=pico [DEBUG=1]`, `make flash BOARD=pico PORT=/dev/ttyACM0 [DEBUG=1]`,
+# Real boards: `make build BOARD=pico [DEBUG=1]`, `make flash BOARD=pico PORT=/dev/ttyACM0 [DEBUG=1]`
+# (IMAGE=1: the UF2 of `make image`, through the boot ROM),
 # `make hil PORT=/dev/ttyACM0 DEBUG_PORT=/dev/ttyUSB0 [NO_OPERATOR=1]` (a debug build on the
 # board), `make docs`.
 BOARD ?= pico
 WW_DEBUG_FLAG = $(if $(filter 1 yes true,$(DEBUG)),--debug)
-.PHONY: build flash hil docs
+.PHONY: build flash hil docs image
+
+# MicroPython (pinned) with the firmware frozen in: build/pico/firmware.uf2, or with DEBUG=1
+# build/pico/debug/firmware.uf2 (the one `watchword sim --rp2040` runs). Needs the ARM
+# toolchain (.ci/system-packages); without GitHub, WATCHWORD_MICROPYTHON_SRC names the source.
+image: $(STAMP)
+	$(VENV)/bin/watchword image --board $(BOARD) $(WW_DEBUG_FLAG)
 
 build: $(STAMP)
 	$(VENV)/bin/watchword build --board $(BOARD) $(WW_DEBUG_FLAG)
 
 flash: $(STAMP)
-	$(VENV)/bin/watchword flash --board $(BOARD) $(if $(PORT),--port $(PORT)) $(WW_DEBUG_FLAG)
+	$(VENV)/bin/watchword flash --board $(BOARD) $(if $(PORT),--port $(PORT)) $(WW_DEBUG_FLAG) \
+		$(if $(filter 1 yes true,$(IMAGE)),--image)
 
 hil: $(STAMP)
 	$(PY) -m pytest -q tests/e2e --target serial $(if $(PORT),--port $(PORT)) \

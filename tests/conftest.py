@@ -76,11 +76,12 @@ def pytest_addoption(parser):
     group = parser.getgroup("watchword", "Watchword end-to-end targets")
     group.addoption(
         "--target",
-        choices=("rig", "mpy", "serial"),
+        choices=("rig", "mpy", "rp2040", "serial"),
         default="rig",
         help="where the end-to-end tests' token runs: rig (the emulated board, firmware "
-        "under CPython), mpy (the firmware in the MicroPython unix port, chips co-simulated) "
-        "or serial (a real board flashed with a debug build; give --port)",
+        "under CPython), mpy (the firmware in the MicroPython unix port, chips co-simulated), "
+        "rp2040 (the Pico's firmware image on an emulated RP2040, `make image BOARD=pico "
+        "DEBUG=1`), or serial (a real board flashed with a debug build; give --port)",
     )
     group.addoption(
         "--port", default=None, help="serial target: the token's USB serial, e.g. /dev/ttyACM0"

@@ -22,10 +22,12 @@ except ImportError:
         return x
 
 
-# About 1 s on an RP2040: 1,000 iterations take ~2-6 ms on the MicroPython unix port on
-# an x86-64 core, and an RP2040 at 125 MHz runs this loop roughly 75 times slower (four
-# software SHA-256 blocks and the interpreter per iteration). `make bench` measures it.
-PIN_ITERATIONS = const(6000)
+# Measured on the RP2040 (MicroPython v1.28.0 rp2 port at 125 MHz, emulated, `make bench`):
+# one iteration takes 438 us, the four SHA-256 blocks it must hash (ipad and opad, each
+# block plus its finishing block) at about 110 us each: the loop is at its floor. 1,800
+# iterations take 0.79 s, so the PIN check with its vault writes and the next screen stays
+# within 1 s on a Pico. hardware/THREAT-MODEL.md has what this costs an attacker.
+PIN_ITERATIONS = const(1800)
 KEY_LEN = const(64)  # a seal key: 32 bytes for AES-256, 32 for HMAC-SHA256
 
 

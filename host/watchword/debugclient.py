@@ -31,8 +31,8 @@ class Screen:
 
 
 class DebugClient:
-    def __init__(self, port: str) -> None:
-        self.link = Client(port, timeout=10.0)
+    def __init__(self, port: str, timeout: float = 10.0) -> None:
+        self.link = Client(port, timeout=timeout)
 
     def close(self) -> None:
         self.link.close()

@@ -7,6 +7,9 @@ says where the token runs:
 - `rig` (default): the emulated board, the firmware under CPython (`watchword sim`);
 - `mpy`: the firmware in the MicroPython unix port, heap capped, the chips co-simulated
   by the rig (`watchword sim --mpy`);
+- `rp2040`: the Pico's debug image (MicroPython's rp2 port, the firmware frozen in) on an
+  emulated RP2040, the chips answered by the rig's models (`watchword sim --rp2040`); it
+  skips, saying what to install, without the ARM toolchain, the source or Node;
 - `serial`: a real board flashed with a debug build (`--port`, `--debug-port`); its vault
   is wiped through the debug link before each test. Without a board it is skipped.
 
@@ -205,7 +208,11 @@ class Token:
 
 
 def sim_options(config: pytest.Config, target: str) -> tuple[str, ...]:
-    """The `watchword sim` options that run a token on `target` (rig or mpy)."""
+    """The `watchword sim` options that run a token on `target` (rig, mpy or rp2040)."""
+    if target == "rp2040":
+        from pico_image import emulator_ready
+
+        return ("--rp2040", "--image", str(emulator_ready().uf2))
     if target != "mpy":
         return ()
     heap = config.getoption("--mpy-heap")
@@ -222,8 +229,11 @@ def start_token(config: pytest.Config, flash: Path, target: str | None = None) -
         with _board_token(config, flash.parent / "board.log") as token:
             yield token
         return
+    # An emulated RP2040 runs busy code slower than real time: its links wait longer.
+    seconds = 60.0 if target == "rp2040" else None
     with SimProcess(flash, extra=sim_options(config, target)) as sim:
-        with Client(sim.port) as link, DebugClient(sim.debug) as debug:
+        link_client = Client(sim.port) if seconds is None else Client(sim.port, timeout=seconds)
+        with link_client as link, DebugClient(sim.debug, seconds or 10.0) as debug:
             token = Token(sim, link, debug, target)
             yield token
             if sim.alive():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conftest import PIN, SUITE, Token, assert_no_faults, response_on_screen
+from e2e.conftest import PIN, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
 from e2e.test_fingerprint import WRONG, add_finger, start_challenge
 from watchword.link import TokenError

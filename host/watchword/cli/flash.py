@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,6 +50,12 @@ def _port(port: str | None) -> str:
     "--no-reset", is_flag=True, help="Leave the board at its REPL instead of restarting it."
 )
 @click.option(
+    "--image",
+    "use_image",
+    is_flag=True,
+    help="Pico: flash the UF2 `make image` built (Watchword frozen in) instead of .mpy files.",
+)
+@click.option(
     "--any-platform",
     is_flag=True,
     help="Skip the check that the board runs MicroPython for this board's port.",
@@ -66,6 +74,7 @@ def flash_command(
     port: str | None,
     debug: bool,
     no_reset: bool,
+    use_image: bool,
     any_platform: bool,
     wait: float,
     as_json: bool,
@@ -76,6 +85,9 @@ def flash_command(
     outside main.py, board.json and ww/ (the vault above all) are never touched.
     """
     echo = (lambda _line: None) if as_json else click.echo
+    if use_image:
+        _flash_image(board, port, debug, as_json, echo)
+        return
     try:
         device = _port(port)
         mp = load(board).micropython
@@ -119,6 +131,34 @@ def flash_command(
     else:
         click.echo(summary)
     sys.stdout.flush()
+
+
+def _flash_image(
+    board: str, port: str | None, debug: bool, as_json: bool, echo: Callable[[str], None]
+) -> None:
+    """The image route: the UF2 through the boot ROM, the vault kept, the version checked."""
+    from watchword import image as images
+    from watchword.flash_image import flash_image
+    from watchword.link.client import Client
+
+    def hello(where: str) -> dict[str, Any]:
+        with Client(where, timeout=2.0) as link:
+            return link.call("hello")
+
+    try:
+        built = images.read_image(board, debug)
+        if board not in images.PORTS or built is None:
+            kind = " DEBUG=1" if debug else ""
+            raise flasher.FlashError(f"no image for {board}: run `make image BOARD={board}{kind}`")
+        device = _port(port)
+        reply = flash_image(device, built, load(board).spec, hello=hello, echo=echo)
+    except (flasher.FlashError, ValueError) as e:
+        fail("flash_failed", str(e), as_json)
+        return
+    if as_json:
+        click.echo(json.dumps({"ok": True, "port": device, "board": board, "hello": reply}))
+    else:
+        click.echo(f"flashed the {board} image on {device}: firmware {reply.get('firmware')}")
 
 
 COMMANDS = [flash_command]

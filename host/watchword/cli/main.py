@@ -33,6 +33,7 @@ COMMANDS = {
     "debug": "debug",
     "demo": "demo",
     "build": "build",
+    "image": "image",
     "flash": "flash",
     "hardware": "hardware",
 }

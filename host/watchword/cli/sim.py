@@ -49,6 +49,17 @@ DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
     help="The MicroPython heap for --mpy (-X heapsize=), e.g. 160K.",
 )
 @click.option("--release", is_flag=True, help="Run a release build: no debug link.")
+@click.option(
+    "--rp2040",
+    is_flag=True,
+    help="Run the firmware image (make image BOARD=pico DEBUG=1) on an emulated RP2040.",
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The UF2 for --rp2040 (default: build/pico/debug/firmware.uf2).",
+)
 @fails_cleanly
 def sim(
     state: Path,
@@ -59,14 +70,21 @@ def sim(
     mpy: bool,
     heap: str,
     release: bool,
+    rp2040: bool,
+    image: Path | None,
 ) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports once it has booted."""
-    if mpy:
+    if rp2040:
+        from watchword.image import default_uf2
+        from watchword.sim.rp2040.rig import Rp2040Rig
+
+        if board != "pico":
+            raise ValueError("--rp2040 emulates a Pico: leave --board out")
+        rig: Rig = Rp2040Rig(state, image or default_uf2("pico", debug=not release))
+    elif mpy:
         from watchword.sim.cosim import MpyRig
 
-        rig: Rig = MpyRig(
-            state, board, heap=heap, follow_real_time=clock == "real", release=release
-        )
+        rig = MpyRig(state, board, heap=heap, follow_real_time=clock == "real", release=release)
     else:
         rig = Rig(state, board, follow_real_time=clock == "real", release=release)
     page = None
