@@ -168,6 +168,17 @@ class Token:
             time.sleep(0.05)
         raise AssertionError(f"screen never showed {text!r}; it shows {lines}")
 
+    def wait_until_gone(self, text: str, seconds: float = 60) -> list[str]:
+        """Wait until no line of the screen contains `text` (a wait shown on the token ends)."""
+        deadline = time.monotonic() + seconds
+        lines = self.screen()
+        while any(text in line for line in lines):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the screen still shows {text!r}: {lines}")
+            time.sleep(0.05)
+            lines = self.screen()
+        return lines
+
     def read(self) -> None:
         """The user reads the screen before a key: a confirmation that a link request put up
         takes no key for its first 0.6 s, so a stray key meant for the screen before it

@@ -51,21 +51,24 @@ def test_enroll_and_offline_challenge_on_the_pico_image(pico_ready: Token) -> No
 
 
 def test_connected_respond_and_wrong_pin_on_the_pico_image(pico_ready: Token) -> None:
-    screen = type_challenge(pico_ready, "12345678", "0000")
-    assert "Wrong PIN" in screen and "9 tries left" in screen
-    pico_ready.debug.press("*")
     proc = pico_ready.cli_background("respond", "bank", "27182818")
     assert "Approve login" in pico_ready.wait_for("bank 27182818")[0]
+    pico_ready.read()  # a screen a request put up takes keys once it can be read
     pico_ready.debug.press(PIN + "#")
     out, err = proc.communicate(timeout=90)
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == expected("27182818")
+    pico_ready.debug.press("*")  # dismiss "Response sent"
+    pico_ready.wait_for("# to start")
+    screen = type_challenge(pico_ready, "12345678", "0000")
+    assert "Wrong PIN" in screen and "9 tries left" in screen
 
 
 def test_finger_on_the_pico_image(pico: Token) -> None:
     pico.set_pin()
     add_finger(pico)
     pico.enroll()
+    pico.wait_for("# to start")
     start_challenge(pico)
     pico.debug.finger("place", RIGHT)
     assert response_on_screen(pico.screen()) == expected("12345678")
