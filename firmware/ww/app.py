@@ -56,8 +56,10 @@ PIN_DELAYS_S = (0, 0, 0, 5, 10, 20, 40, 60)
 # key meant for the screen before it (or bounced, or already down) approves nothing.
 READ_MS = const(600)
 TOTP_AHEAD = const(2)  # TOTP codes computed ahead, while the secret is open, for the screen
-# A `time` op that moves a set clock forward by more than this waits for `#` (codes for a
-# later time are what a host that moves the clock is after); a move back is made at once.
+# `time` ops may move a set clock forward by this much in all since its anchor (a time the
+# user confirmed, the DS3231's, or the first one since power-up); a move past it waits for
+# `#` (codes for a later time are what a host that moves the clock is after), so many small
+# moves add up to no more than one. A move back is made at once.
 CLOCK_SLACK_S = const(300)
 
 
@@ -186,13 +188,17 @@ class App:
         self._go(SET_PIN, now)
 
     def set_time(self, rid, unix, now):
-        """The `time` op: made at once (True), unless it moves a set clock forward by more
-        than CLOCK_SLACK_S: then it waits for `#` on the token and is replied later (False)."""
+        """The `time` op: made at once (True), unless it takes a set clock more than
+        CLOCK_SLACK_S ahead of its anchor, however many moves it took to get there: then it
+        waits for `#` on the token and is replied later (False)."""
         if self.clock is None:
             return True
         known = self._unix(now)
-        if known is None or unix - known <= CLOCK_SLACK_S:
-            self.clock.set(unix, now)
+        if known is None:
+            self.clock.set(unix, now)  # the first time since power-up: the anchor
+            return True
+        if self.clock.drift + unix - known <= CLOCK_SLACK_S:
+            self.clock.move(unix, now)
             return True
         self.request(rid, "time", {"unix": unix, "moves": unix - known}, now)
         return False

@@ -23,7 +23,7 @@ TICKS_PERIOD = 1 << 30  # a board's ticks_ms wraps here
 START = 1_700_000_000  # the Unix time the host sets
 
 
-def WallClock(rtc: None, now: int) -> Any:  # noqa: N802 (ww.clock's class, imported late)
+def WallClock(rtc: Any, now: int) -> Any:  # noqa: N802 (ww.clock's class, imported late)
     """ww.clock.WallClock, imported once the board's `time` module is in place."""
     from ww.clock import WallClock as Clock
 
@@ -301,6 +301,68 @@ def test_a_large_clock_jump_is_confirmed_on_the_token(tmp_path: Path) -> None:
     back = {"id": 7, "op": "time", "unix": START}  # back a week: codes for past steps only
     assert frame(link, back, rig.now) == [{"id": 7, "ok": True}]
     assert rig.app.clock.unix(rig.now) == START
+
+
+class Rtc:
+    """A DS3231 that holds a time across power cycles."""
+
+    def __init__(self) -> None:
+        self.held: int | None = None
+
+    def read(self) -> int | None:
+        return self.held
+
+    def write(self, unix: int) -> None:
+        self.held = unix
+
+
+def test_many_small_clock_moves_add_up_to_no_more_than_one(tmp_path: Path) -> None:
+    """A host that moves the clock 5 minutes at a time, 2016 times, would reach next week
+    without one question: the moves count from the anchor, not from the last move."""
+    rig = ready_rig(tmp_path, WallClock(None, 0))
+    link, _ = link_for(rig)
+    assert frame(link, {"id": 1, "op": "time", "unix": START}, rig.now) == [{"id": 1, "ok": True}]
+    step = {"id": 2, "op": "time", "unix": START + 300}
+    assert frame(link, step, rig.now) == [{"id": 2, "ok": True}]  # drift: no question
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 600}, rig.now) == []
+    screen = rig.fb.text_lines()
+    assert screen[0].startswith("Set clock?") and "+0 h 5 min" in screen
+    rig.read()
+    rig.keys("*")  # the user did not ask for it
+    assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+    rig.tick(app_mod.MESSAGE_MS)
+    for rid, ahead in ((4, 60), (5, 20)):  # any move on, past the anchor's 5 min
+        unix = rig.app.clock.unix(rig.now) + ahead
+        assert frame(link, {"id": rid, "op": "time", "unix": unix}, rig.now) == []
+        assert rig.fb.text_lines()[0].startswith("Set clock?")
+        rig.read()
+        rig.keys("*")
+        assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+        rig.tick(app_mod.MESSAGE_MS)
+    assert rig.app.clock.unix(rig.now) - START - 300 < 10  # still 5 minutes ahead at most
+    back = {"id": 6, "op": "time", "unix": START - 100}  # back, then forward again
+    assert frame(link, back, rig.now) == [{"id": 6, "ok": True}]
+    assert frame(link, {"id": 7, "op": "time", "unix": START + 200}, rig.now)[0]["ok"] is True
+    assert frame(link, {"id": 8, "op": "time", "unix": START + 900}, rig.now) == []
+    rig.read()
+    rig.keys("#")  # confirmed on the token: the new anchor
+    assert rig.replies() == [{"id": 8, "ok": True}]
+    assert frame(link, {"id": 9, "op": "time", "unix": START + 1200}, rig.now)[0]["ok"] is True
+
+
+def test_unconfirmed_clock_moves_are_not_kept_across_a_power_cycle(tmp_path: Path) -> None:
+    rtc = Rtc()
+    rig = ready_rig(tmp_path, WallClock(rtc, 0))
+    link, _ = link_for(rig)
+    frame(link, {"id": 1, "op": "time", "unix": START}, rig.now)  # the first time: anchored
+    assert rtc.held == START
+    assert frame(link, {"id": 2, "op": "time", "unix": START + 300}, rig.now)[0]["ok"] is True
+    assert rtc.held == START  # the DS3231 keeps the anchor
+    rig.app.clock = WallClock(rtc, rig.now)  # the power goes and comes back: the DS3231's time
+    assert rig.app.clock.unix(rig.now) == START
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 300}, rig.now)[0]["ok"] is True
+    assert frame(link, {"id": 4, "op": "time", "unix": START + 600}, rig.now) == []
+    assert rig.fb.text_lines()[0].startswith("Set clock?")
 
 
 # ---- 11: a host that gives up cancels its request ------------------------------------------------
