@@ -52,8 +52,9 @@ LIMIT_DEFAULT = const(10)
 # Seconds to wait before the next PIN, by failures so far; the last one holds from there on.
 # A reboot restarts the wait, so cutting power never buys an early attempt.
 PIN_DELAYS_S = (0, 0, 0, 5, 10, 20, 40, 60)
-# A screen that a link request puts up takes no key for this long after it appears, so a
-# key meant for the screen before it (or bounced, or already down) approves nothing.
+# A screen that a link request puts up (a confirmation, a review, a PIN or finger screen)
+# takes no key for this long after it appears, so a key meant for the screen before it (or
+# bounced, or already down) approves nothing and types nothing.
 READ_MS = const(600)
 TOTP_AHEAD = const(2)  # TOTP codes computed ahead, while the secret is open, for the screen
 # `time` ops may move a set clock forward by this much in all since its anchor (a time the
@@ -134,8 +135,8 @@ class App:
 
     def key(self, k, now):
         s = self.state
-        if self.pending and s in (CONFIRM, REVIEW) and _diff(now, self.since) < READ_MS:
-            return  # not read yet: a key pressed before this screen approves nothing
+        if self.pending and _diff(now, self.pending_since) < READ_MS:
+            return  # a link request's screen, not read yet: an earlier key counts for nothing
         if s == MESSAGE:
             return self._go(self.after, now)
         if s == RESULT:

@@ -190,6 +190,37 @@ def test_a_stray_hash_right_after_a_new_request_approves_nothing(tmp_path: Path)
     assert rig.replies() == [{"id": 7, "ok": True}] and rig.app.vault.count() == 1
 
 
+LINK_PIN_SCREENS = [
+    ("maintenance", {}, "Maintenance?"),
+    ("respond", {"name": "bank", "challenge": "12345678"}, "Approve login"),
+    ("pin_change", {}, "Change PIN"),
+    ("wipe_code", {}, "Wipe code"),
+    ("finger_enroll", {"label": "thumb"}, "Add finger"),
+]
+
+
+@pytest.mark.parametrize("op, fields, title", LINK_PIN_SCREENS)
+def test_a_pin_screen_from_a_link_request_takes_no_key_before_it_was_read(
+    tmp_path: Path, op: str, fields: dict[str, object], title: str
+) -> None:
+    """The user types `#PIN#` for a code of their own just as a host's request puts up its
+    PIN screen: those keys must not open the REPL, approve a login or change the PIN."""
+    rig = ready_rig(tmp_path)
+    rig.enroll("bank")
+    rig.app.sensor = object()  # finger_enroll needs a sensor; nothing here reaches it
+    rig.request(5, op, **fields)
+    assert rig.fb.text_lines()[0].startswith(title)
+    screen = rig.keys("#" + PIN + "#")  # 600 ms of keys, all before the screen was read
+    assert screen[0].startswith(title) and not any("PIN *" in line for line in screen)
+    assert rig.replies() == [] and not rig.app.maintenance
+    assert rig.app.vault._pin_key is None
+    rig.read()
+    rig.keys(PIN)  # fresh presses, once the screen could be read, are taken
+    assert "PIN ****" in rig.fb.text_lines()
+    rig.keys("*****")  # four deleted, then the request refused
+    assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+
+
 # ---- 7: the wipe code can never equal the PIN ---------------------------------------------------
 
 
@@ -197,6 +228,7 @@ def test_the_pin_is_refused_as_the_wipe_code_however_often_it_is_typed(tmp_path:
     rig = ready_rig(tmp_path)
     rig.enroll("bank")
     rig.request(9, "wipe_code")
+    rig.read()
     rig.keys(PIN + "#")
     for _ in range(3):
         rig.keys(PIN + "#" + PIN + "#")
@@ -414,6 +446,7 @@ def test_an_exception_in_a_key_drops_the_pending_request_and_locks(
     rig = ready_rig(tmp_path)
     rig.enroll("bank")
     rig.request(3, "respond", name="bank", challenge="12345678")
+    rig.read()
 
     def broken(*args: object) -> None:
         raise ValueError("boom")
