@@ -129,7 +129,7 @@ class App:
         self._lock_pin(now)
         if not vault.has_pin():
             self._empty_sensor()  # a wiped vault leaves no finger behind
-        self._go(IDLE if vault.has_pin() else SET_PIN, now)
+        self._go(self._home(), now)
 
     # ---- events -------------------------------------------------------------------------
 
@@ -227,8 +227,7 @@ class App:
         self.vault.lock()
         self.first_pin = ""
         self.mutual_qc = None
-        after = IDLE if self.vault.has_pin() else SET_PIN
-        self._show_message("Error", ("Something failed", "Try again"), after, now)
+        self._show_message("Error", ("Something failed", "Try again"), self._home(), now)
 
     def challenge(self, req):
         """Mutual mode: a fresh challenge from the token for the server to answer."""
@@ -723,7 +722,13 @@ class App:
         self.title, self.lines, self.after, self.icon = title, lines, after, icon
         self._go(MESSAGE, now)
 
+    def _home(self):
+        """Where the token rests: idle, or the first-boot PIN setup while it has no PIN."""
+        return IDLE if self.vault.has_pin() else SET_PIN
+
     def _go(self, state, now):
+        if state == IDLE:
+            state = self._home()  # a wiped token can only go on by setting a PIN
         self.state = state
         self.since = now
         self._shown_left = -1

@@ -397,6 +397,49 @@ def test_unconfirmed_clock_moves_are_not_kept_across_a_power_cycle(tmp_path: Pat
     assert rig.fb.text_lines()[0].startswith("Set clock?")
 
 
+def wiped_during_a_clock_question(root: Path) -> tuple[Rig, Link]:
+    """A token wiped by wrong PINs that gets a large `time` move during "Vault wiped"."""
+    rig = Rig(root, WallClock(None, 0))
+    rig.keys(PIN + "#" + PIN + "#3#*")  # three wrong PINs wipe it
+    link, _ = link_for(rig)
+    frame(link, {"id": 1, "op": "time", "unix": START}, rig.now)
+    rig.request(2, "maintenance")
+    rig.read()
+    rig.keys("0000#0000#0000#")
+    assert "Vault wiped" in rig.fb.text_lines()[0] and not rig.app.vault.has_pin()
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 7 * 86400}, rig.now) == [
+        {
+            "id": 2,
+            "ok": False,
+            "error": {"code": "wiped", "message": "too many wrong PINs: the token was wiped"},
+        }
+    ]
+    assert rig.fb.text_lines()[0].startswith("Set clock?")
+    return rig, link
+
+
+@pytest.mark.parametrize("end", ["cancel", "*", "#", "timeout"])
+def test_a_wiped_token_goes_back_to_pin_setup_whatever_ends_a_request(
+    tmp_path: Path, end: str
+) -> None:
+    rig, link = wiped_during_a_clock_question(tmp_path)
+    if end == "cancel":
+        frame(link, {"id": 4, "op": "cancel"}, rig.now)
+    elif end == "timeout":
+        rig.tick(app_mod.REQUEST_MS)
+    else:
+        rig.read()
+        rig.keys(end)
+    rig.tick(app_mod.MESSAGE_MS)
+    assert "Set a new PIN" in rig.fb.text_lines()  # not idle, where nothing can be done
+    rig.keys("1357#1357##")
+    assert rig.app.vault.check_pin("1357")
+    rig.replies()  # the time request's answer, whatever ended it
+    req = {"id": 5, "op": "enroll", "name": "x", "suite": SUITE, "secret": SECRET.hex()}
+    assert frame(link, req, rig.now) == []  # the token takes requests again
+    assert rig.fb.text_lines()[0].startswith("Enroll?") and rig.app.faults == 0
+
+
 # ---- 11: a host that gives up cancels its request ------------------------------------------------
 
 
