@@ -522,3 +522,34 @@ def test_ctrl_c_is_turned_off_before_main_imports_anything() -> None:
         "import micropython",
         "micropython.kbd_intr(-1)",
     ]
+
+
+def test_a_late_ctrl_c_resets_a_release_board_rather_than_opening_the_repl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C that came before `kbd_intr(-1)` took effect is raised later, in the loop: a
+    KeyboardInterrupt, which is no Exception. A release board resets; the REPL stays shut."""
+    import sys
+
+    from watchword.sim.shims.machine import MachineReset
+
+    had = "main" in sys.modules
+    import main
+
+    def step() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "start", lambda: None)
+    monkeypatch.setattr(main, "step", step)
+    app = type("App", (), {"maintenance": False})
+    monkeypatch.setattr(main, "parts", type("Parts", (), {"app": app}))
+    try:
+        monkeypatch.setattr(main, "DEBUG", False)
+        with pytest.raises(MachineReset):
+            main.run()
+        monkeypatch.setattr(main, "DEBUG", True)  # a debug board stops, as Ctrl-C asks
+        with pytest.raises(KeyboardInterrupt):
+            main.run()
+    finally:
+        if not had:  # the firmware's main.py was imported here only: leave no trace
+            sys.modules.pop("main", None)
