@@ -127,7 +127,7 @@ def test_the_link_answers_while_a_request_waits_for_the_user(ready: Token) -> No
     with pytest.raises(TokenError) as busy:
         ready.link.call("delete", name="bank")
     assert busy.value.code == "busy"
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     assert ready.link.reply(waiting, 10) == {"response": expected("27182818")}
 
 

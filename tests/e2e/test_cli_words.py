@@ -84,7 +84,7 @@ def test_a_challenge_given_to_hotp_is_said_to_be_unused(token: Token) -> None:
     enroll(token, "vpn", "HOTP-SHA1-6")
     proc = token.cli_background("respond", "vpn", "12345678")
     token.wait_for("PIN")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "note: vpn is HOTP (HOTP-SHA1-6): the challenge 12345678 is not used" in err
