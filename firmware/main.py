@@ -118,7 +118,9 @@ def run():
     confirmed on the token with the PIN; then the loop ends and the REPL is open.
 
     Only an exception the fault barrier could not handle reaches here: a release board
-    resets, a debug board stops with its traceback so the error is never hidden."""
+    resets, a debug board stops with its traceback so the error is never hidden. So does a
+    Ctrl-C that came before `kbd_intr(-1)` took effect and is raised only now: on a release
+    board it resets too, never the REPL."""
     if DEBUG:
         micropython.kbd_intr(3)
     try:
@@ -127,7 +129,7 @@ def run():
             step()
             time.sleep_ms(5)
         step()  # send the reply that confirms maintenance
-    except Exception:
+    except (Exception, KeyboardInterrupt):  # KeyboardInterrupt is no Exception
         if DEBUG:
             raise
         import machine

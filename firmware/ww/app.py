@@ -52,12 +52,15 @@ LIMIT_DEFAULT = const(10)
 # Seconds to wait before the next PIN, by failures so far; the last one holds from there on.
 # A reboot restarts the wait, so cutting power never buys an early attempt.
 PIN_DELAYS_S = (0, 0, 0, 5, 10, 20, 40, 60)
-# A screen that a link request puts up takes no key for this long after it appears, so a
-# key meant for the screen before it (or bounced, or already down) approves nothing.
+# A screen that a link request puts up (a confirmation, a review, a PIN or finger screen)
+# takes no key for this long after it appears, so a key meant for the screen before it (or
+# bounced, or already down) approves nothing and types nothing.
 READ_MS = const(600)
 TOTP_AHEAD = const(2)  # TOTP codes computed ahead, while the secret is open, for the screen
-# A `time` op that moves a set clock forward by more than this waits for `#` (codes for a
-# later time are what a host that moves the clock is after); a move back is made at once.
+# `time` ops may move a set clock forward by this much in all since its anchor (a time the
+# user confirmed, the DS3231's, or the first one since power-up); a move past it waits for
+# `#` (codes for a later time are what a host that moves the clock is after), so many small
+# moves add up to no more than one. A move back is made at once.
 CLOCK_SLACK_S = const(300)
 
 
@@ -126,14 +129,14 @@ class App:
         self._lock_pin(now)
         if not vault.has_pin():
             self._empty_sensor()  # a wiped vault leaves no finger behind
-        self._go(IDLE if vault.has_pin() else SET_PIN, now)
+        self._go(self._home(), now)
 
     # ---- events -------------------------------------------------------------------------
 
     def key(self, k, now):
         s = self.state
-        if self.pending and s in (CONFIRM, REVIEW) and _diff(now, self.since) < READ_MS:
-            return  # not read yet: a key pressed before this screen approves nothing
+        if self.pending and _diff(now, self.pending_since) < READ_MS:
+            return  # a link request's screen, not read yet: an earlier key counts for nothing
         if s == MESSAGE:
             return self._go(self.after, now)
         if s == RESULT:
@@ -186,13 +189,17 @@ class App:
         self._go(SET_PIN, now)
 
     def set_time(self, rid, unix, now):
-        """The `time` op: made at once (True), unless it moves a set clock forward by more
-        than CLOCK_SLACK_S: then it waits for `#` on the token and is replied later (False)."""
+        """The `time` op: made at once (True), unless it takes a set clock more than
+        CLOCK_SLACK_S ahead of its anchor, however many moves it took to get there: then it
+        waits for `#` on the token and is replied later (False)."""
         if self.clock is None:
             return True
         known = self._unix(now)
-        if known is None or unix - known <= CLOCK_SLACK_S:
-            self.clock.set(unix, now)
+        if known is None:
+            self.clock.set(unix, now)  # the first time since power-up: the anchor
+            return True
+        if self.clock.drift + unix - known <= CLOCK_SLACK_S:
+            self.clock.move(unix, now)
             return True
         self.request(rid, "time", {"unix": unix, "moves": unix - known}, now)
         return False
@@ -220,8 +227,7 @@ class App:
         self.vault.lock()
         self.first_pin = ""
         self.mutual_qc = None
-        after = IDLE if self.vault.has_pin() else SET_PIN
-        self._show_message("Error", ("Something failed", "Try again"), after, now)
+        self._show_message("Error", ("Something failed", "Try again"), self._home(), now)
 
     def challenge(self, req):
         """Mutual mode: a fresh challenge from the token for the server to answer."""
@@ -716,7 +722,13 @@ class App:
         self.title, self.lines, self.after, self.icon = title, lines, after, icon
         self._go(MESSAGE, now)
 
+    def _home(self):
+        """Where the token rests: idle, or the first-boot PIN setup while it has no PIN."""
+        return IDLE if self.vault.has_pin() else SET_PIN
+
     def _go(self, state, now):
+        if state == IDLE:
+            state = self._home()  # a wiped token can only go on by setting a PIN
         self.state = state
         self.since = now
         self._shown_left = -1

@@ -8,6 +8,11 @@ Tick counts wrap (every 2^30 ms, about 12.4 days, on a board) and `ticks_diff` i
 right for two counts less than half that apart. So the clock never measures from the
 moment it was set: each `tick()` (every pass of the main loop) adds the few ms since
 the last one, and the time stays right for as long as the token runs.
+
+A host may correct the time without asking the user, but only by a little in all: `drift`
+counts the seconds such moves took the clock away from its anchor (a time the user
+confirmed on the token, the DS3231's at boot, or the first time set after power-up), and
+those moves are not written to the DS3231, so a power cycle starts again from the anchor.
 """
 
 from time import ticks_diff
@@ -19,6 +24,7 @@ class WallClock:
         self._unix = None  # Unix seconds at the tick count `_ticks`, less `_ms`
         self._ms = 0  # milliseconds since `_unix` at the tick count `_ticks` (0-999)
         self._ticks = now_ms
+        self.drift = 0  # seconds moved without the user since the anchor (+ is forward)
         if rtc is not None:
             try:
                 unix = rtc.read()
@@ -28,14 +34,23 @@ class WallClock:
                 self._unix = unix
 
     def set(self, unix, now_ms):
+        """A new anchor: a time the user confirmed, or the first one since power-up."""
         self._unix = unix
         self._ms = 0
         self._ticks = now_ms
+        self.drift = 0
         if self.rtc is not None:
             try:
                 self.rtc.write(unix)
             except (OSError, ValueError):
                 pass  # the clock still holds until power is lost (or outside 2000-2099)
+
+    def move(self, unix, now_ms):
+        """A correction nobody confirmed: counted in `drift`, kept off the DS3231."""
+        self.drift += unix - self.unix(now_ms)
+        self._unix = unix
+        self._ms = 0
+        self._ticks = now_ms
 
     def tick(self, now_ms):
         """Move the clock on to the tick count `now_ms` (called far more often than 2^29 ms)."""

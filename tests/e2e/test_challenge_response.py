@@ -111,7 +111,7 @@ def test_connected_respond_through_the_cli(ready: Token) -> None:
     proc = ready.cli_background("respond", "bank", "27182818")
     screen = ready.wait_for("Approve login")
     assert "bank 27182818" in screen
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == expected("27182818")
@@ -127,7 +127,7 @@ def test_the_link_answers_while_a_request_waits_for_the_user(ready: Token) -> No
     with pytest.raises(TokenError) as busy:
         ready.link.call("delete", name="bank")
     assert busy.value.code == "busy"
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     assert ready.link.reply(waiting, 10) == {"response": expected("27182818")}
 
 
@@ -238,7 +238,7 @@ def test_the_token_survives_a_restart_with_its_vault(tmp_path: Path) -> None:
 def test_pin_change_through_the_cli(ready: Token) -> None:
     proc = ready.cli_background("pin", "change")
     ready.wait_for("Change PIN")
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     ready.wait_for("Set a new PIN")
     ready.debug.press("1357#1357#")
     out, err = proc.communicate(timeout=30)
@@ -263,7 +263,7 @@ def test_the_panel_dims_then_goes_dark_and_the_waking_key_types_nothing(ready: T
 def test_wipe_code_through_the_cli(ready: Token) -> None:
     proc = ready.cli_background("pin", "wipe-code")
     ready.wait_for("Wipe code")
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     ready.wait_for("Set a new code")
     ready.debug.press("9911#9911#")
     out, err = proc.communicate(timeout=30)

@@ -84,7 +84,7 @@ def test_a_challenge_given_to_hotp_is_said_to_be_unused(token: Token) -> None:
     enroll(token, "vpn", "HOTP-SHA1-6")
     proc = token.cli_background("respond", "vpn", "12345678")
     token.wait_for("PIN")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "note: vpn is HOTP (HOTP-SHA1-6): the challenge 12345678 is not used" in err
@@ -181,7 +181,7 @@ def test_a_countdown_while_the_token_waits_on_a_terminal(ready: Token) -> None:
         shown = read_until(master, proc, "waiting for you on the token: 60 s")
         assert "Approve on the token: type your PIN, then #." in shown
         ready.wait_for("Approve login")
-        ready.debug.press(PIN + "#")
+        ready.confirm(PIN + "#")
         shown += read_until(master, proc, None)
     finally:
         os.close(master)
@@ -195,7 +195,7 @@ def test_no_countdown_under_json_or_without_a_terminal(ready: Token) -> None:
     proc, master = on_a_terminal(ready, "respond", "bank", "12345678", "--json")
     try:
         ready.wait_for("Approve login")
-        ready.debug.press(PIN + "#")
+        ready.confirm(PIN + "#")
         shown = read_until(master, proc, None)
     finally:
         os.close(master)
@@ -205,7 +205,7 @@ def test_no_countdown_under_json_or_without_a_terminal(ready: Token) -> None:
     ready.debug.press("*")
     piped = ready.cli_background("respond", "bank", "12345678")
     ready.wait_for("Approve login")
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     out, err = piped.communicate(timeout=30)
     assert piped.returncode == 0 and err == ""
     assert out.splitlines()[0] == "Approve on the token: type your PIN, then #."

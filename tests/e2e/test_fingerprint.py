@@ -18,7 +18,7 @@ RIGHT, WRONG = 1, 7
 def add_finger(token: Token, finger: int = RIGHT, label: str = "thumb") -> int:
     proc = token.cli_background("finger", "enroll", "--label", label)
     token.wait_for("Add finger")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     for step in (1, 2, 3):
         token.wait_for(f"Place finger {step}/3")
         token.debug.finger("place", finger)
@@ -49,7 +49,7 @@ def test_lift_it_first_keeps_a_margin(token: Token) -> None:
     token.set_pin()
     proc = token.cli_background("finger", "enroll", "--label", "thumb")
     token.wait_for("Add finger")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     token.wait_for("Place finger 1/3")
     token.debug.finger("place", RIGHT)
     token.wait_for("Lift it first")

@@ -33,7 +33,7 @@ def test_mutual_the_server_proves_itself_then_the_token_answers(token: Token) ->
     server = str(compute(KEY, Qsc=qc + qs)).zfill(8)
     proc = token.cli_background("respond", "bank", qs, "--server-response", server)
     token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == str(compute(KEY, Qsc=qs + qc)).zfill(8)
@@ -45,7 +45,7 @@ def test_mutual_a_fake_server_is_refused(token: Token) -> None:
     token.cli("challenge", "bank")
     proc = token.cli_background("respond", "bank", "SRV11110", "--server-response", "12345678")
     token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert "server's response is wrong" in err
@@ -76,7 +76,7 @@ def test_hotp_over_usb_and_on_screen_share_one_counter(token: Token) -> None:
     enroll(token, "git", "HOTP-SHA1-6")
     proc = token.cli_background("respond", "git")
     token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == oath.hotp(SECRET, 0)

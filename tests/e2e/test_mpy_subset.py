@@ -64,7 +64,7 @@ def test_offline_challenge_on_micropython(mpy_ready: Token) -> None:
 def test_connected_respond_on_micropython(mpy_ready: Token) -> None:
     proc = mpy_ready.cli_background("respond", "bank", "27182818")
     assert "Approve login" in mpy_ready.wait_for("bank 27182818")[0]
-    mpy_ready.debug.press(PIN + "#")
+    mpy_ready.confirm(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == expected("27182818")

@@ -36,7 +36,7 @@ def test_a_release_build_rejects_every_debug_op(tmp_path: Path) -> None:
 def test_maintenance_opens_the_repl_only_after_the_pin(ready: Token) -> None:
     proc = ready.cli_background("maintenance")
     ready.wait_for("Maintenance?")
-    ready.debug.press("1111#")  # a wrong PIN opens nothing
+    ready.confirm("1111#")  # a wrong PIN opens nothing
     ready.wait_for("Wrong PIN")
     ready.debug.press(PIN + "#")
     out, err = proc.communicate(timeout=30)
@@ -56,7 +56,7 @@ def test_no_reply_carries_a_secret(tmp_path: Path) -> None:
             link.call("list")
             proc = token.cli_background("respond", "bank", "12345678")
             token.wait_for("Approve login")
-            dbg.press(PIN + "#")
+            token.confirm(PIN + "#")
             proc.communicate(timeout=30)
             stats = dbg.link.call("debug.stats")
     assert stats["link_frames"] >= 5 and stats["link_leaks"] == 0

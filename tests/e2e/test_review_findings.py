@@ -142,3 +142,46 @@ def test_an_exception_in_an_event_is_counted_and_the_token_goes_back_to_idle(
     ready.confirm("#")  # the "Delete?" screen is gone: nothing is deleted
     assert [c["name"] for c in ready.credentials()] == ["bank"]
     ready.debug.faults(clear=True)  # counted and seen: the test's own fault
+
+
+def test_small_clock_moves_add_up_and_past_five_minutes_wait_for_the_user(
+    token: Token,
+) -> None:
+    token.set_pin()
+    now = int(time.time())
+    token.link.call("time", unix=now)
+    token.link.call("time", unix=now + 300)  # drift: no question asked
+    rid = token.link.send("time", unix=now + 600)  # 5 minutes more: past the anchor's 5
+    token.wait_for("Set clock?")
+    token.confirm("*")
+    with pytest.raises(TokenError) as refused:
+        token.link.reply(rid, 10)
+    assert refused.value.code == "refused"
+
+
+def test_a_token_wiped_during_a_request_goes_back_to_pin_setup(ready: Token) -> None:
+    now = int(time.time())
+    ready.link.call("time", unix=now)
+    rid = ready.link.send("wipe_code")
+    ready.wait_for("Wipe code")
+    ready.confirm(PIN + "#")
+    ready.wait_for("Set a new code")
+    ready.debug.press("9911#9911#")
+    assert ready.link.reply(rid, 10) == {}
+    ready.debug.press("*")  # dismiss "Wipe code set"
+    rid = ready.link.send("maintenance")
+    ready.wait_for("Maintenance?")
+    ready.confirm("9911#")  # the wipe code: the vault is wiped, silently
+    with pytest.raises(TokenError):
+        ready.link.reply(rid, 10)
+    ready.wait_for("Wrong PIN")
+    rid = ready.link.send("time", unix=now + 7 * 86400)  # while the message shows
+    ready.wait_for("Set clock?")
+    ready.confirm("*")
+    with pytest.raises(TokenError):
+        ready.link.reply(rid, 10)
+    ready.debug.advance(3000)  # the "Refused" message is over
+    ready.wait_for("Set a new PIN")  # not idle, where nothing could be done without a PIN
+    ready.set_pin("1357")
+    ready.enroll()  # the token takes requests again
+    assert [c["name"] for c in ready.credentials()] == ["bank"]

@@ -121,6 +121,7 @@ def test_wipe_limit_is_chosen_at_pin_setup(rig: Rig) -> None:
 
 def test_pin_change_asks_the_old_pin_then_the_new_one_twice(ready: Rig) -> None:
     ready.request(4, "pin_change")
+    ready.read()
     assert ready.fb.text_lines()[0] == "Change PIN     ⇄"  # the USB icon: asked over USB
     ready.keys(PIN + "#")
     assert "Set a new PIN" in ready.fb.text_lines()
@@ -193,6 +194,7 @@ def test_bad_enroll_requests_are_refused_at_once(
 
 def test_respond_request_replies_with_the_response_not_on_screen(ready: Rig) -> None:
     ready.request(3, "respond", name="bank", challenge="00000000")
+    ready.read()
     assert ready.fb.text_lines()[:2] == ["Approve login  ⇄", "bank 00000000"]
     ready.keys(PIN + "#")
     assert ready.replies() == [{"id": 3, "ok": True, "response": "237653"}]
@@ -242,6 +244,7 @@ def test_pick_scrolls_with_a_and_b(ready: Rig) -> None:
 
 def test_the_wipe_code_wipes_silently(ready: Rig) -> None:
     ready.request(9, "wipe_code")
+    ready.read()
     assert ready.fb.text_lines()[0].startswith("Wipe code")
     ready.keys(PIN + "#")
     assert "Set a new code" in ready.fb.text_lines()
@@ -261,8 +264,10 @@ def test_the_wipe_code_wipes_silently(ready: Rig) -> None:
 
 def test_a_new_pin_keeps_the_wipe_code_and_may_not_equal_it(ready: Rig) -> None:
     ready.request(9, "wipe_code")
+    ready.read()
     ready.keys(PIN + "#9911#9911#*")
     ready.request(10, "pin_change")
+    ready.read()
     ready.keys(PIN + "#9911#9911#")
     assert "Not that one" in ready.fb.text_lines()[0]
     ready.keys("*1357#1357#")

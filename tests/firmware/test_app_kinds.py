@@ -122,6 +122,7 @@ def test_session_data_over_usb_must_have_the_exact_length(tmp_path: Path) -> Non
     assert reply["error"]["code"] == "bad_session"
     session = bytes(range(64))
     rig.request(2, "respond", name="s", challenge="12345678", session=session.hex())
+    rig.read()
     rig.keys(RFC_PIN + "#")
     [reply] = replies(rig)
     from ww.oath import ocra
@@ -135,6 +136,7 @@ def test_truncation_zero_gives_the_full_hmac_over_usb(tmp_path: Path) -> None:
     assert "over USB" in rig.keys("#")
     rig.keys("*")
     rig.request(1, "respond", name="full", challenge="00000000")
+    rig.read()
     rig.keys(RFC_PIN + "#")
     [reply] = replies(rig)
     assert len(reply["response"]) == 40 and int(reply["response"], 16) >= 0
@@ -170,11 +172,13 @@ def test_mutual_connected(tmp_path: Path) -> None:
     suite = "OCRA-1:HOTP-SHA256-8:QA08"
     rig.enroll("bank", suite, KEY32, mode="mutual")
     rig.request(1, "respond", name="bank", challenge="SRV11110", server_response="1" * 8)
+    rig.read()
     assert replies(rig)[0]["error"]["code"] == "bad_request"  # no token challenge yet
     qc = rig.app.challenge({"name": "bank"})
     compute = oath.str2ocrasuite(suite)
     server = str(compute(KEY32, Qsc=qc + "SRV11110")).zfill(8)
     rig.request(2, "respond", name="bank", challenge="SRV11110", server_response=server)
+    rig.read()
     rig.keys(RFC_PIN + "#")
     [reply] = replies(rig)
     assert reply["response"] == str(compute(KEY32, Qsc="SRV11110" + qc)).zfill(8)

@@ -23,7 +23,7 @@ TICKS_PERIOD = 1 << 30  # a board's ticks_ms wraps here
 START = 1_700_000_000  # the Unix time the host sets
 
 
-def WallClock(rtc: None, now: int) -> Any:  # noqa: N802 (ww.clock's class, imported late)
+def WallClock(rtc: Any, now: int) -> Any:  # noqa: N802 (ww.clock's class, imported late)
     """ww.clock.WallClock, imported once the board's `time` module is in place."""
     from ww.clock import WallClock as Clock
 
@@ -190,6 +190,37 @@ def test_a_stray_hash_right_after_a_new_request_approves_nothing(tmp_path: Path)
     assert rig.replies() == [{"id": 7, "ok": True}] and rig.app.vault.count() == 1
 
 
+LINK_PIN_SCREENS = [
+    ("maintenance", {}, "Maintenance?"),
+    ("respond", {"name": "bank", "challenge": "12345678"}, "Approve login"),
+    ("pin_change", {}, "Change PIN"),
+    ("wipe_code", {}, "Wipe code"),
+    ("finger_enroll", {"label": "thumb"}, "Add finger"),
+]
+
+
+@pytest.mark.parametrize("op, fields, title", LINK_PIN_SCREENS)
+def test_a_pin_screen_from_a_link_request_takes_no_key_before_it_was_read(
+    tmp_path: Path, op: str, fields: dict[str, object], title: str
+) -> None:
+    """The user types `#PIN#` for a code of their own just as a host's request puts up its
+    PIN screen: those keys must not open the REPL, approve a login or change the PIN."""
+    rig = ready_rig(tmp_path)
+    rig.enroll("bank")
+    rig.app.sensor = object()  # finger_enroll needs a sensor; nothing here reaches it
+    rig.request(5, op, **fields)
+    assert rig.fb.text_lines()[0].startswith(title)
+    screen = rig.keys("#" + PIN + "#")  # 600 ms of keys, all before the screen was read
+    assert screen[0].startswith(title) and not any("PIN *" in line for line in screen)
+    assert rig.replies() == [] and not rig.app.maintenance
+    assert rig.app.vault._pin_key is None
+    rig.read()
+    rig.keys(PIN)  # fresh presses, once the screen could be read, are taken
+    assert "PIN ****" in rig.fb.text_lines()
+    rig.keys("*****")  # four deleted, then the request refused
+    assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+
+
 # ---- 7: the wipe code can never equal the PIN ---------------------------------------------------
 
 
@@ -197,6 +228,7 @@ def test_the_pin_is_refused_as_the_wipe_code_however_often_it_is_typed(tmp_path:
     rig = ready_rig(tmp_path)
     rig.enroll("bank")
     rig.request(9, "wipe_code")
+    rig.read()
     rig.keys(PIN + "#")
     for _ in range(3):
         rig.keys(PIN + "#" + PIN + "#")
@@ -303,6 +335,111 @@ def test_a_large_clock_jump_is_confirmed_on_the_token(tmp_path: Path) -> None:
     assert rig.app.clock.unix(rig.now) == START
 
 
+class Rtc:
+    """A DS3231 that holds a time across power cycles."""
+
+    def __init__(self) -> None:
+        self.held: int | None = None
+
+    def read(self) -> int | None:
+        return self.held
+
+    def write(self, unix: int) -> None:
+        self.held = unix
+
+
+def test_many_small_clock_moves_add_up_to_no_more_than_one(tmp_path: Path) -> None:
+    """A host that moves the clock 5 minutes at a time, 2016 times, would reach next week
+    without one question: the moves count from the anchor, not from the last move."""
+    rig = ready_rig(tmp_path, WallClock(None, 0))
+    link, _ = link_for(rig)
+    assert frame(link, {"id": 1, "op": "time", "unix": START}, rig.now) == [{"id": 1, "ok": True}]
+    step = {"id": 2, "op": "time", "unix": START + 300}
+    assert frame(link, step, rig.now) == [{"id": 2, "ok": True}]  # drift: no question
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 600}, rig.now) == []
+    screen = rig.fb.text_lines()
+    assert screen[0].startswith("Set clock?") and "+0 h 5 min" in screen
+    rig.read()
+    rig.keys("*")  # the user did not ask for it
+    assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+    rig.tick(app_mod.MESSAGE_MS)
+    for rid, ahead in ((4, 60), (5, 20)):  # any move on, past the anchor's 5 min
+        unix = rig.app.clock.unix(rig.now) + ahead
+        assert frame(link, {"id": rid, "op": "time", "unix": unix}, rig.now) == []
+        assert rig.fb.text_lines()[0].startswith("Set clock?")
+        rig.read()
+        rig.keys("*")
+        assert rig.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
+        rig.tick(app_mod.MESSAGE_MS)
+    assert rig.app.clock.unix(rig.now) - START - 300 < 10  # still 5 minutes ahead at most
+    back = {"id": 6, "op": "time", "unix": START - 100}  # back, then forward again
+    assert frame(link, back, rig.now) == [{"id": 6, "ok": True}]
+    assert frame(link, {"id": 7, "op": "time", "unix": START + 200}, rig.now)[0]["ok"] is True
+    assert frame(link, {"id": 8, "op": "time", "unix": START + 900}, rig.now) == []
+    rig.read()
+    rig.keys("#")  # confirmed on the token: the new anchor
+    assert rig.replies() == [{"id": 8, "ok": True}]
+    assert frame(link, {"id": 9, "op": "time", "unix": START + 1200}, rig.now)[0]["ok"] is True
+
+
+def test_unconfirmed_clock_moves_are_not_kept_across_a_power_cycle(tmp_path: Path) -> None:
+    rtc = Rtc()
+    rig = ready_rig(tmp_path, WallClock(rtc, 0))
+    link, _ = link_for(rig)
+    frame(link, {"id": 1, "op": "time", "unix": START}, rig.now)  # the first time: anchored
+    assert rtc.held == START
+    assert frame(link, {"id": 2, "op": "time", "unix": START + 300}, rig.now)[0]["ok"] is True
+    assert rtc.held == START  # the DS3231 keeps the anchor
+    rig.app.clock = WallClock(rtc, rig.now)  # the power goes and comes back: the DS3231's time
+    assert rig.app.clock.unix(rig.now) == START
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 300}, rig.now)[0]["ok"] is True
+    assert frame(link, {"id": 4, "op": "time", "unix": START + 600}, rig.now) == []
+    assert rig.fb.text_lines()[0].startswith("Set clock?")
+
+
+def wiped_during_a_clock_question(root: Path) -> tuple[Rig, Link]:
+    """A token wiped by wrong PINs that gets a large `time` move during "Vault wiped"."""
+    rig = Rig(root, WallClock(None, 0))
+    rig.keys(PIN + "#" + PIN + "#3#*")  # three wrong PINs wipe it
+    link, _ = link_for(rig)
+    frame(link, {"id": 1, "op": "time", "unix": START}, rig.now)
+    rig.request(2, "maintenance")
+    rig.read()
+    rig.keys("0000#0000#0000#")
+    assert "Vault wiped" in rig.fb.text_lines()[0] and not rig.app.vault.has_pin()
+    assert frame(link, {"id": 3, "op": "time", "unix": START + 7 * 86400}, rig.now) == [
+        {
+            "id": 2,
+            "ok": False,
+            "error": {"code": "wiped", "message": "too many wrong PINs: the token was wiped"},
+        }
+    ]
+    assert rig.fb.text_lines()[0].startswith("Set clock?")
+    return rig, link
+
+
+@pytest.mark.parametrize("end", ["cancel", "*", "#", "timeout"])
+def test_a_wiped_token_goes_back_to_pin_setup_whatever_ends_a_request(
+    tmp_path: Path, end: str
+) -> None:
+    rig, link = wiped_during_a_clock_question(tmp_path)
+    if end == "cancel":
+        frame(link, {"id": 4, "op": "cancel"}, rig.now)
+    elif end == "timeout":
+        rig.tick(app_mod.REQUEST_MS)
+    else:
+        rig.read()
+        rig.keys(end)
+    rig.tick(app_mod.MESSAGE_MS)
+    assert "Set a new PIN" in rig.fb.text_lines()  # not idle, where nothing can be done
+    rig.keys("1357#1357##")
+    assert rig.app.vault.check_pin("1357")
+    rig.replies()  # the time request's answer, whatever ended it
+    req = {"id": 5, "op": "enroll", "name": "x", "suite": SUITE, "secret": SECRET.hex()}
+    assert frame(link, req, rig.now) == []  # the token takes requests again
+    assert rig.fb.text_lines()[0].startswith("Enroll?") and rig.app.faults == 0
+
+
 # ---- 11: a host that gives up cancels its request ------------------------------------------------
 
 
@@ -352,6 +489,7 @@ def test_an_exception_in_a_key_drops_the_pending_request_and_locks(
     rig = ready_rig(tmp_path)
     rig.enroll("bank")
     rig.request(3, "respond", name="bank", challenge="12345678")
+    rig.read()
 
     def broken(*args: object) -> None:
         raise ValueError("boom")
@@ -384,3 +522,34 @@ def test_ctrl_c_is_turned_off_before_main_imports_anything() -> None:
         "import micropython",
         "micropython.kbd_intr(-1)",
     ]
+
+
+def test_a_late_ctrl_c_resets_a_release_board_rather_than_opening_the_repl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C that came before `kbd_intr(-1)` took effect is raised later, in the loop: a
+    KeyboardInterrupt, which is no Exception. A release board resets; the REPL stays shut."""
+    import sys
+
+    from watchword.sim.shims.machine import MachineReset
+
+    had = "main" in sys.modules
+    import main
+
+    def step() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "start", lambda: None)
+    monkeypatch.setattr(main, "step", step)
+    app = type("App", (), {"maintenance": False})
+    monkeypatch.setattr(main, "parts", type("Parts", (), {"app": app}))
+    try:
+        monkeypatch.setattr(main, "DEBUG", False)
+        with pytest.raises(MachineReset):
+            main.run()
+        monkeypatch.setattr(main, "DEBUG", True)  # a debug board stops, as Ctrl-C asks
+        with pytest.raises(KeyboardInterrupt):
+            main.run()
+    finally:
+        if not had:  # the firmware's main.py was imported here only: leave no trace
+            sys.modules.pop("main", None)

@@ -34,7 +34,7 @@ def code(token: Token, name: str, challenge: str | None = None) -> str:
     """The token's answer over USB, approved with the PIN on the keypad."""
     proc = token.cli_background("respond", name, *([challenge] if challenge else []))
     token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     return out.strip().splitlines()[-1]

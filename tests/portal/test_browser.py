@@ -186,13 +186,13 @@ def test_login_in_chromium_with_the_emulated_token(
     assert status == "Confirm on your token: your PIN (or finger), then #."
     assert not browser.find_element(By.ID, "usb").is_enabled()
     ready.wait_for("Approve login")
-    ready.debug.press("*")
+    ready.confirm("*")
     refused = wait_for_text(browser, "error", "Refused on the token")
     assert refused == "Refused on the token: nothing was sent."
     browser.find_element(By.ID, "usb").click()
     wait_for_text(browser, "usb-status", "Confirm on your token")
     ready.wait_for("Approve login")
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     assert wait_for_text(browser, "status", "Logged in") == "Logged in"
 
     # the first response, typed against a later login's challenge, is refused

@@ -81,6 +81,7 @@ def test_maintenance_leaves_neither_pin_nor_pin_key_in_ram(
     b.keys("*")
     assert b.replies() == [{"id": rid, "ok": True}]
     rid = b.request("maintenance")
+    b.read()
     b.keys(PIN + "#")
     assert b.replies() == [{"id": rid, "ok": True}] and b.app.maintenance
     held = [name for name, value in vars(b.app).items() if value == PIN]

@@ -175,6 +175,7 @@ def first_pin(b: Bench, run: Run) -> None:
 def change_pin(b: Bench, run: Run) -> None:
     """The PIN change on the token: asked for over the link, then old PIN, new PIN twice."""
     rid = b.request("pin_change")
+    b.read()
     b.keys(PIN + "#" + NEW_PIN + "#" + NEW_PIN + "#")
     assert b.replies() == [{"id": rid, "ok": True}]
     run.done = True
@@ -201,6 +202,7 @@ def respond_keypad(b: Bench, run: Run) -> None:
 def respond_link(b: Bench, run: Run) -> None:
     before = b.vault.get("alpha").counter
     rid = b.request("respond", name="alpha", challenge=CHALLENGE)
+    b.read()
     b.keys(PIN + "#")
     (reply,) = b.replies()
     assert reply["id"] == rid and reply["ok"] is True, reply

@@ -58,7 +58,7 @@ def test_a_sign_mode_enrollment_is_verified_by_the_server(token: Token, tmp_path
 def test_respond_takes_the_challenge_as_the_server_prints_it(ready: Token, printed: str) -> None:  # noqa: F811
     proc = ready.cli_background("respond", "bank", printed)
     ready.wait_for("Approve login")
-    ready.debug.press(PIN + "#")
+    ready.confirm(PIN + "#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     want = oath.str2ocrasuite(SUITE)(bytes.fromhex(SECRET), Q="92031362")
@@ -79,7 +79,7 @@ def test_a_real_services_short_secret_enrolls_and_gives_its_codes(token: Token) 
     token.debug.press("*")
     proc = token.cli_background("respond", "svc")
     token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     service_key = base64.b32decode("JBSWY3DPEHPK3PXP").hex()
