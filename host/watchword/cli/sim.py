@@ -49,6 +49,13 @@ DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
     help="The MicroPython heap for --mpy (-X heapsize=), e.g. 160K.",
 )
 @click.option("--release", is_flag=True, help="Run a release build: no debug link.")
+@click.option("--no-rtc", is_flag=True, help="Leave the optional DS3231 off the board.")
+@click.option(
+    "--start-ms",
+    type=click.IntRange(0, 1 << 40),
+    default=0,
+    help="Where the board's clock starts (ms): near 1073741824 its ticks wrap soon.",
+)
 @fails_cleanly
 def sim(
     state: Path,
@@ -59,6 +66,8 @@ def sim(
     mpy: bool,
     heap: str,
     release: bool,
+    no_rtc: bool,
+    start_ms: int,
 ) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports first."""
     if mpy:
@@ -68,7 +77,14 @@ def sim(
             state, board, heap=heap, follow_real_time=clock == "real", release=release
         )
     else:
-        rig = Rig(state, board, follow_real_time=clock == "real", release=release)
+        rig = Rig(
+            state,
+            board,
+            follow_real_time=clock == "real",
+            release=release,
+            rtc=not no_rtc,
+            start_ms=start_ms,
+        )
     page = None
     if ui:
         from watchword.sim.webui import WebUI

@@ -2,6 +2,8 @@
 
 `debug.press` drives the keypad matrix's wires, so keys go through the firmware's scan and
 debounce; `debug.screen` returns what the OLED panel shows; `debug.advance` moves the clock.
+The emulated board alone also has `debug.key` (a key held down, let go, or bouncing) and
+reports its clock (`clock_ms`) and resets in `debug.stats`.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class DebugServer:
             for key in keys:
                 self.rig.press(key)
             return {"id": rid, "ok": True}
+        if op == "debug.key":
+            return self._key(rid, req.get("key"), req.get("action"))
         if op == "debug.screen":
             self.rig.step()
             return {"id": rid, "ok": True, "width": 128, "height": 64, "fb": self._panel()}
@@ -84,8 +88,24 @@ class DebugServer:
                 "i2c_bus_bytes": bus.traffic.total,  # the whole bus, address bytes included
                 "link_frames": self.rig.audit.replies,  # frames the token sent on USB
                 "link_leaks": self.rig.audit.leaks,  # of those, how many carried a secret
+                "clock_ms": self.rig.clock.now_ms(),  # the board's clock, unwrapped
+                "resets": self.rig.resets,  # watchdog and machine.reset() resets so far
             }
         return _error(rid, "unknown_op", f"unknown debug op {str(op)[:32]!r}")
+
+    def _key(self, rid: int, key: object, action: object) -> dict[str, Any]:
+        """A key held down, let go, or bouncing before it settles."""
+        if not isinstance(key, str) or len(key) != 1 or key not in KEYS:
+            return _error(rid, "bad_request", "'key' must be one of 0-9 A-D * #")
+        if action == "down":
+            self.rig.key_down(key)
+        elif action == "up":
+            self.rig.key_up(key)
+        elif action == "bounce":
+            self.rig.bounce(key)
+        else:
+            return _error(rid, "bad_request", "'action' must be down, up or bounce")
+        return {"id": rid, "ok": True, "held": sorted(self.rig.keypad.held)}
 
     def _finger(self, rid: int, req: dict[str, Any]) -> dict[str, Any]:
         """Place or lift a virtual finger, or unplug, plug or garble the sensor."""
