@@ -2,20 +2,29 @@
 
 `run()` is the forever loop a board runs. The emulated board imports this module and
 calls `start()` once and `step()` as its clock moves, so the same code runs everywhere.
+
+Ctrl-C on USB is turned off before anything else is imported, so that a host sending 0x03
+while the modules load cannot stop the firmware and reach the REPL; a debug build turns
+it back on in `run()`. Each event (a key, a link frame, a tick) runs behind the fault
+barrier (`App.fault`): an exception it raises is counted and the token goes back to idle.
 """
 
-import time
+import micropython
 
-from machine import WDT, unique_id
+micropython.kbd_intr(-1)
 
-from ww import __version__
-from ww.app import App
-from ww.board import Board, load
-from ww.clock import WallClock
-from ww.idle import DisplayPower
-from ww.link import CAPS, PROTOCOL, Link
-from ww.usb import UsbSerial
-from ww.vault import Vault
+import time  # noqa: E402
+
+from machine import WDT, unique_id  # noqa: E402
+
+from ww import __version__  # noqa: E402
+from ww.app import App  # noqa: E402
+from ww.board import Board, load  # noqa: E402
+from ww.clock import WallClock  # noqa: E402
+from ww.idle import DisplayPower  # noqa: E402
+from ww.link import CAPS, PROTOCOL, Link  # noqa: E402
+from ww.usb import UsbSerial  # noqa: E402
+from ww.vault import Vault  # noqa: E402
 
 DEBUG = True  # release builds set this to False: no debug link
 WATCHDOG_MS = 5000  # a loop that stops for this long resets the board (rp2's limit is 8388)
@@ -82,11 +91,17 @@ def step():
     now = time.ticks_ms()
     key = p.keypad.scan(now)
     if key and p.power.key(now):
-        p.app.key(key, now)
-    p.link.poll(now)
+        try:
+            p.app.key(key, now)
+        except Exception as e:
+            p.app.fault(e, now)
+    p.link.poll(now)  # each frame behind the barrier, in Link
     if p.debug:
         p.debug.poll(now)
-    p.app.tick(now)
+    try:
+        p.app.tick(now)
+    except Exception as e:
+        p.app.fault(e, now)
     if p.app.dirty:
         p.app.dirty = False
         p.power.shown(now)
@@ -97,11 +112,12 @@ def step():
 
 def run():
     """The board's loop. A release build ignores Ctrl-C on USB until maintenance is
-    confirmed on the token with the PIN; then the loop ends and the REPL is open."""
-    import micropython
+    confirmed on the token with the PIN; then the loop ends and the REPL is open.
 
-    if not DEBUG:
-        micropython.kbd_intr(-1)
+    Only an exception the fault barrier could not handle reaches here: a release board
+    resets, a debug board stops with its traceback so the error is never hidden."""
+    if DEBUG:
+        micropython.kbd_intr(3)
     try:
         start()
         while not parts.app.maintenance:

@@ -52,6 +52,13 @@ LIMIT_DEFAULT = const(10)
 # Seconds to wait before the next PIN, by failures so far; the last one holds from there on.
 # A reboot restarts the wait, so cutting power never buys an early attempt.
 PIN_DELAYS_S = (0, 0, 0, 5, 10, 20, 40, 60)
+# A screen that a link request puts up takes no key for this long after it appears, so a
+# key meant for the screen before it (or bounced, or already down) approves nothing.
+READ_MS = const(600)
+TOTP_AHEAD = const(2)  # TOTP codes computed ahead, while the secret is open, for the screen
+# A `time` op that moves a set clock forward by more than this waits for `#` (codes for a
+# later time are what a host that moves the clock is after); a move back is made at once.
+CLOCK_SLACK_S = const(300)
 
 
 def pin_delay_ms(failures):
@@ -112,6 +119,10 @@ class App:
         self.icon = None
         self._shown_left = -1
         self.locked_until = None  # no PIN is taken before this tick count
+        self.keys_ignored = False  # a key came during the wait after wrong PINs
+        self.totp_codes = ()  # (first step, codes from that step on) while a TOTP code shows
+        self.faults = 0  # exceptions the fault barrier caught since boot
+        self.last_fault = None  # the last one, as "Type: message"
         self._lock_pin(now)
         if not vault.has_pin():
             self._empty_sensor()  # a wiped vault leaves no finger behind
@@ -121,12 +132,15 @@ class App:
 
     def key(self, k, now):
         s = self.state
+        if self.pending and s in (CONFIRM, REVIEW) and _diff(now, self.since) < READ_MS:
+            return  # not read yet: a key pressed before this screen approves nothing
         if s == MESSAGE:
             return self._go(self.after, now)
         if s == RESULT:
             return self._go(IDLE, now)
         if s == PIN and self._pin_wait(now) and k != "*":
-            return  # still waiting out the delay after wrong PINs
+            self.keys_ignored = True  # still waiting out the delay after wrong PINs
+            return self._draw(now)
         if self.entry is not None and self.entry.key(k):
             self.note = ""
             return self._draw(now)
@@ -140,6 +154,8 @@ class App:
             self._draw(now)
 
     def tick(self, now):
+        if self.clock is not None:
+            self.clock.tick(now)
         if self.pending and _diff(now, self.pending_since) >= REQUEST_MS:
             self._reply_error("timeout", "no answer on the token within 60 s: retry and confirm")
             self._show_message("Timed out", ("Request dropped",), IDLE, now)
@@ -148,8 +164,8 @@ class App:
             if left <= 0:
                 self._go(IDLE, now)
             elif left // 1000 != self._shown_left:
-                if self.code_step is not None:
-                    self._refresh_totp(now)
+                if self.code_step is not None and not self._refresh_totp(now):
+                    return self._go(IDLE, now)  # no code for this time: never a stale one
                 self._draw(now)
         elif self.state == MESSAGE and _diff(now, self.since) >= MESSAGE_MS:
             self._go(self.after, now)
@@ -157,10 +173,9 @@ class App:
             self._poll_finger(now)
         elif self.state == FINGER_ENROLL:
             self._poll_enroll(now)
-        elif self.state == PIN and self.locked_until is not None:
-            wait = self._pin_wait(now)
-            if wait // 1000 != self._shown_left:
-                self._draw(now)
+        if self.state == PIN and self.locked_until is not None:
+            if _seconds(self._pin_wait(now)) != self._shown_left:
+                self._draw(now)  # the countdown, down to 0
 
     def wipe(self, now):
         """Back to first boot: no credentials, no PIN, no fingers (the debug link's wipe)."""
@@ -170,9 +185,43 @@ class App:
         self.locked_until = None
         self._go(SET_PIN, now)
 
-    def set_time(self, unix, now):
-        if self.clock is not None:
+    def set_time(self, rid, unix, now):
+        """The `time` op: made at once (True), unless it moves a set clock forward by more
+        than CLOCK_SLACK_S: then it waits for `#` on the token and is replied later (False)."""
+        if self.clock is None:
+            return True
+        known = self._unix(now)
+        if known is None or unix - known <= CLOCK_SLACK_S:
             self.clock.set(unix, now)
+            return True
+        self.request(rid, "time", {"unix": unix, "moves": unix - known}, now)
+        return False
+
+    def cancel(self, target, now):
+        """The host gave up on its request (the `cancel` op): drop it and say so. `target`
+        is the request's id, or None for whatever is pending. True when one was dropped."""
+        if not self.pending or (target is not None and target != self.pending[0]):
+            return False
+        self._reply_error("cancelled", "cancelled by the computer")
+        self.first_pin = ""
+        self._show_message("Cancelled", ("By the computer",), IDLE, now)
+        return True
+
+    def fault(self, e, now):
+        """The fault barrier: an exception escaped one event (a key, a tick, a link frame).
+        It is counted and kept for the debug link; what was under way is dropped (a pending
+        request gets an error), the PIN key leaves RAM and the token goes back to idle.
+        Nothing is written. An exception in here goes on up: a release board resets."""
+        from ww.frames import INTERNAL, printable
+
+        self.faults += 1
+        self.last_fault = "%s: %s" % (type(e).__name__, printable(str(e), 60))
+        self._reply_error("internal", INTERNAL)
+        self.vault.lock()
+        self.first_pin = ""
+        self.mutual_qc = None
+        after = IDLE if self.vault.has_pin() else SET_PIN
+        self._show_message("Error", ("Something failed", "Try again"), after, now)
 
     def challenge(self, req):
         """Mutual mode: a fresh challenge from the token for the server to answer."""
@@ -212,6 +261,8 @@ class App:
     # ---- request checks (nothing written) -----------------------------------------------
 
     def _check_request(self, op, req, now):
+        if op == "time":
+            return "Set clock?", ("The computer", "moves it by", _moved(req["moves"]))
         if not self.vault.has_pin():
             raise VaultError("no_pin", "set a PIN on the token's keypad first")
         if op in ("pin_change", "wipe_code", "maintenance"):
@@ -222,10 +273,11 @@ class App:
                 raise requests.RequestError("no_sensor", "no working fingerprint sensor")
             if len(self.vault.fingers()) >= 10:
                 raise requests.RequestError("fingers_full", "10 fingers enrolled: delete one")
+            requests.label(req)
             self.flow = None
             return None
         if op == "finger_delete":
-            slot = req.get("slot")
+            slot = requests.slot(req)
             if not any(f[0] == slot for f in self.vault.fingers()):
                 raise VaultError("not_found", "no finger in that slot: see `finger list`")
             return "Delete finger?", ("Slot %d" % slot, "", "It cannot be", "undone.")
@@ -431,10 +483,14 @@ class App:
         self._factor_done(pin, now)
 
     def _set_wipe_code(self, code, now):
-        pin, self.pin_typed, self.first_pin = self.pin_typed, None, ""
-        if code == pin:
+        self.first_pin = ""
+        try:
+            self.vault.set_wipe_code(code)  # the vault refuses the PIN, however often typed
+        except VaultError as e:
+            if e.code != "same_as_pin":
+                raise
             return self._show_message("Not the PIN", ("The wipe code", "must differ"), SET_PIN, now)
-        self.vault.set_wipe_code(code)
+        self.pin_typed = None
         self._reply_ok({})
         self._show_message("Wipe code set", ("Typed as the PIN", "it wipes all"), IDLE, now)
 
@@ -446,9 +502,12 @@ class App:
         policy = (flow.cred.meta or {}).get("verify", "pin")
         needs_pin = credential.is_ocra(flow.suite) and flow.suite.pin_alg
         fingers = self.sensor is not None and self.vault.fingers()
-        self.steps = requests.presence_steps(policy, bool(fingers), needs_pin)
+        spent = fingers and self.vault.finger_failures() >= finger.MAX_TRIES
+        self.steps = requests.presence_steps(policy, bool(fingers) and not spent, needs_pin)
         self.step_i = 0
         note = "No sensor: PIN" if policy != "pin" and not fingers and not needs_pin else ""
+        if spent and policy != "pin":
+            note = "Use your PIN"  # too many wrong fingers: the PIN lets them try again
         self._next_factor(now, note)
 
     def _next_factor(self, now, note=""):
@@ -457,7 +516,7 @@ class App:
         if step != "pin":
             try:
                 slots = [f[0] for f in self.vault.fingers()]
-                self.check = finger.Check(self.sensor, slots, now)
+                self.check = finger.Check(self.sensor, slots, now, self.vault)
             except FingerprintError:
                 self.sensor = None
                 self.steps = ("pin",)
@@ -485,14 +544,14 @@ class App:
             return self._factor_done(None, now)
         if result == finger.MESSY:
             self.note = "Try again"
-        elif self.check.failures >= finger.MAX_TRIES:
+        elif self.vault.finger_failures() >= finger.MAX_TRIES:
             self.check = None
             if self.state == FINGER:
                 self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
                 return self._next_factor(now, "Use your PIN")
             self.note = "Use your PIN"
         else:
-            self.note = "No match, %d left" % (finger.MAX_TRIES - self.check.failures)
+            self.note = "No match, %d left" % (finger.MAX_TRIES - self.vault.finger_failures())
         self._draw(now)
 
     def _factor_done(self, pin, now):
@@ -546,7 +605,7 @@ class App:
             if result == finger.DONE:
                 label = self.pending[2].get("label") or "finger"
                 slot = self.enrolling.slot
-                self.vault.add_finger(slot, str(label))
+                self.vault.add_finger(slot, label)
                 self.enrolling = None
                 self._reply_ok({"slot": slot})
                 return self._show_message("Finger added", ("Slot %d" % slot,), IDLE, now)
@@ -586,16 +645,24 @@ class App:
         counter = self.vault.advance_counter(name) if credential.uses_counter(s) else None
         unix = self._unix(now)
         self.code_step = unix // s.period if not credential.is_ocra(s) and s.period else None
-        return credential.answer(
-            s, self.vault.secret(name), counter, flow.question, pin, flow.session, unix
-        )
+        secret = self.vault.secret(name)
+        code = credential.answer(s, secret, counter, flow.question, pin, flow.session, unix)
+        if self.code_step is not None and not self.pending:
+            # The next steps' codes now, while the secret is open: the PIN key goes next.
+            steps = range(self.code_step, self.code_step + TOTP_AHEAD + 1)
+            codes = [credential.answer(s, secret, unix=n * s.period) for n in steps]
+            self.totp_codes = (self.code_step, codes)
+        return code
 
     def _refresh_totp(self, now):
-        s = self.flow.suite
-        unix = self._unix(now)
-        if unix // s.period != self.code_step:
-            self.code_step = unix // s.period
-            self.code = credential.answer(s, self.vault.secret(self.flow.cred.name), unix=unix)
+        """The code for this time step, from those computed with the secret; False when
+        there is none (the screen ran past them, or the clock moved)."""
+        step = self._unix(now) // self.flow.suite.period
+        first, codes = self.totp_codes
+        if not 0 <= step - first < len(codes):
+            return False
+        self.code_step, self.code = step, codes[step - first]
+        return True
 
     def _unix(self, now):
         return self.clock.unix(now) if self.clock is not None else None
@@ -608,6 +675,10 @@ class App:
                 secret = requests.secret(req)
                 self.vault.add(req["name"], req["suite"], secret, req.get("counter", 0), meta)
                 title = "Enrolled"
+            elif op == "time":
+                self.clock.set(req["unix"] + _diff(now, self.pending_since) // 1000, now)
+                self._reply_ok({})
+                return self._show_message("Clock set", (_moved(req["moves"]),), IDLE, now)
             elif op == "finger_delete":
                 slot = req["slot"]
                 if self.sensor is not None:
@@ -650,6 +721,7 @@ class App:
         self.since = now
         self._shown_left = -1
         self.note = ""
+        self.keys_ignored = False
         if state in (SET_PIN, REPEAT_PIN, PIN):
             self.entry = Entry(PIN_MAX)
         elif state == SET_LIMIT:
@@ -661,6 +733,7 @@ class App:
             self.pin_typed = None
         if state in (IDLE, SET_PIN):
             self.flow = None
+            self.totp_codes = ()
             self.code = ""
             self.check = None
             self.enrolling = None
@@ -714,9 +787,12 @@ class App:
                 title, detail = self.flow.cred.name, ""
             if self.check is not None and not detail:
                 detail = "PIN or finger"
-            wait = self._pin_wait(now)
-            self._shown_left = wait // 1000
-            note = "Wait %d s" % ((wait + 999) // 1000) if wait else self.note
+            wait = _seconds(self._pin_wait(now))
+            self._shown_left = wait
+            if not wait:
+                self.keys_ignored = False
+            note = ("Keys off for %ds" if self.keys_ignored else "Wait %d s") % wait
+            note = note if wait else self.note
             screens.pin(fb, title, detail, len(typed), left, note, bool(self.pending))
         elif s == RESULT:
             left = RESULT_MS - _diff(now, self.since)
@@ -735,6 +811,20 @@ class App:
         elif s == MESSAGE:
             screens.message(fb, self.title, self.lines, self.icon)
         self.dirty = True
+
+
+def _seconds(ms):
+    """Whole seconds to show for a wait of `ms`: 1 until it is over, then 0."""
+    return (ms + 999) // 1000
+
+
+def _moved(seconds):
+    """How far the clock moves, for a screen: "+7 d 2 h" or "-0 h 12 min"."""
+    sign = "+" if seconds >= 0 else "-"
+    days, rest = divmod(abs(seconds), 86400)
+    if days:
+        return "%s%d d %d h" % (sign, days, rest // 3600)
+    return "%s%d h %d min" % (sign, rest // 3600, rest % 3600 // 60)
 
 
 def _length_note(prompt, flow):

@@ -3,6 +3,11 @@
 The host sets the time whenever it connects (`time` op); an optional DS3231 RTC keeps it
 across power loss. Without a trustworthy time the token says "clock not set" and never
 shows a code computed from a wrong time.
+
+Tick counts wrap (every 2^30 ms, about 12.4 days, on a board) and `ticks_diff` is only
+right for two counts less than half that apart. So the clock never measures from the
+moment it was set: each `tick()` (every pass of the main loop) adds the few ms since
+the last one, and the time stays right for as long as the token runs.
 """
 
 from time import ticks_diff
@@ -11,7 +16,8 @@ from time import ticks_diff
 class WallClock:
     def __init__(self, rtc=None, now_ms=0):
         self.rtc = rtc
-        self._unix = None  # Unix seconds at the tick count `_ticks`
+        self._unix = None  # Unix seconds at the tick count `_ticks`, less `_ms`
+        self._ms = 0  # milliseconds since `_unix` at the tick count `_ticks` (0-999)
         self._ticks = now_ms
         if rtc is not None:
             try:
@@ -23,6 +29,7 @@ class WallClock:
 
     def set(self, unix, now_ms):
         self._unix = unix
+        self._ms = 0
         self._ticks = now_ms
         if self.rtc is not None:
             try:
@@ -30,8 +37,16 @@ class WallClock:
             except (OSError, ValueError):
                 pass  # the clock still holds until power is lost (or outside 2000-2099)
 
+    def tick(self, now_ms):
+        """Move the clock on to the tick count `now_ms` (called far more often than 2^29 ms)."""
+        ms = self._ms + ticks_diff(now_ms, self._ticks)
+        self._ticks = now_ms
+        if self._unix is None:
+            return
+        self._unix += ms // 1000
+        self._ms = ms % 1000
+
     def unix(self, now_ms):
         """Seconds since 1970, or None while the time is not known."""
-        if self._unix is None:
-            return None
-        return self._unix + ticks_diff(now_ms, self._ticks) // 1000
+        self.tick(now_ms)
+        return self._unix

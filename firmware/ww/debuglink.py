@@ -3,7 +3,9 @@
 On a real board it runs on a second UART (or USB CDC interface) so one test suite can drive
 the token. The emulated board answers the same ops from its chip models instead.
 Ops: `debug.press {"keys": "12#"}`, `debug.screen` -> {"width", "height", "fb": base64},
-and `debug.wipe` (back to first boot, before each hardware-in-the-loop test).
+`debug.wipe` (back to first boot, before each hardware-in-the-loop test), and
+`debug.faults` -> {"count", "last"}: how many exceptions the fault barrier caught since
+boot and the last one, so that a test fails on an error the token survived.
 """
 
 from binascii import b2a_base64
@@ -37,8 +39,13 @@ class DebugLink:
             if not isinstance(keys, str) or any(k not in "0123456789ABCD*#" for k in keys):
                 return frames.error(rid, "bad_request", "'keys' must use 0-9 A-D * #")
             for k in keys:
-                self.app.key(k, now)
+                try:
+                    self.app.key(k, now)
+                except Exception as e:
+                    self.app.fault(e, now)
             return frames.ok(rid)
+        if op == "debug.faults":
+            return frames.ok(rid, {"count": self.app.faults, "last": self.app.last_fault})
         if op == "debug.wipe":
             self.app.wipe(now)
             return frames.ok(rid)

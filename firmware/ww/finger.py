@@ -17,7 +17,7 @@ except ImportError:
         return x
 
 
-MAX_TRIES = const(5)  # failed fingers before the PIN is asked for
+MAX_TRIES = const(5)  # wrong fingers, across uses and power cuts, before the PIN is needed
 PROBE_MS = const(3000)  # while waiting, the sensor is asked this often whether it is there
 MATCH = "match"
 NO_MATCH = "no_match"
@@ -28,12 +28,16 @@ DONE = "done"
 
 
 class Check:
-    """Waits for an enrolled finger: `poll()` gives None, MATCH, NO_MATCH or MESSY."""
+    """Waits for an enrolled finger: `poll()` gives None, MATCH, NO_MATCH or MESSY.
 
-    def __init__(self, sensor, slots, now):
+    Each finger is counted as wrong in the vault before the sensor judges it, and the
+    count is cleared on a match: wrong fingers add up across uses and power cuts.
+    """
+
+    def __init__(self, sensor, slots, now, vault):
         self.sensor = sensor
         self.slots = slots
-        self.failures = 0
+        self.vault = vault
         self.lifted = True
         self.probed = now
         sensor.led(fp.LED_BREATHE, fp.PURPLE)
@@ -53,11 +57,12 @@ class Check:
         self.lifted = False
         if status == fp.MESSY:
             return MESSY
+        self.vault.count_finger_try()
         hit = self.sensor.search()
         if hit is not None and hit[0] in self.slots:
+            self.vault.clear_finger_failures()
             self.sensor.led(fp.LED_ON, fp.GREEN)
             return MATCH
-        self.failures += 1
         self.sensor.led(fp.LED_FLASH, fp.RED, 0x40, 2)
         return NO_MATCH
 

@@ -15,6 +15,7 @@ except ImportError:
 
 
 MAX_FRAME = const(1024)
+INTERNAL = "the token failed on this request and went back to idle: retry"
 
 
 class FrameError(Exception):

@@ -1,6 +1,8 @@
 """Keys for secrets at rest: a device key, and a PIN key for credentials that need the PIN.
 
-The device key comes from the board's unique id and a random salt kept in the vault. A
+The device key comes from the board's unique id and a random salt kept in the vault. It
+is no secret: both are in reach of whoever dumps the flash (an ESP32's id is its MAC, half
+of it a public prefix), so it only keeps secrets from lying in the files as they are. A
 credential whose policy includes the PIN is sealed with a random data key (the PIN key);
 that key is stored wrapped by a key derived from the PIN with PBKDF2-HMAC-SHA256, so it
 can only be opened after the PIN was typed. One PBKDF2 gives both the PIN's check value

@@ -3,6 +3,9 @@
 Each poll reads what has arrived, answers `hello` and `list` at once, and hands requests
 that need the user to the app, which replies later through its outbox. The link never
 blocks: while a request waits for the user, other frames are answered as they come.
+`cancel` drops the request that waits for the user (a host that gives up sends it): the
+token cannot tell by itself that a host went away, as neither USB serial on a board's
+MicroPython nor the emulated board's pty says when the other end closes.
 """
 
 from ww import frames
@@ -31,12 +34,22 @@ class Link:
             lines = []
             self.reader.feed(data, lines)
             for line in lines:
-                self.stream.write(self._answer(line, now) or b"")
+                self.stream.write(self._answered(line, now) or b"")
         while self.app.outbox:
             self.stream.write(self.app.outbox.pop(0))
 
-    def _answer(self, line, now):
-        return frames.answer(line, lambda req: self._handle(req, now))
+    def _answered(self, line, now):
+        """One frame behind the fault barrier: an exception is the app's fault to count,
+        and the frame still gets its one reply (from the app when it was the pending one)."""
+        try:
+            return frames.answer(line, lambda req: self._handle(req, now))
+        except Exception as e:
+            rid = None if isinstance(line, frames.FrameError) else frames.request_id(line)
+            pending = self.app.pending[0] if self.app.pending else None
+            self.app.fault(e, now)
+            if rid is not None and rid == pending:
+                return None  # the app replied to it
+            return frames.error(rid, "internal", frames.INTERNAL)
 
     def _handle(self, req, now):
         rid, op = req["id"], req["op"]
@@ -57,8 +70,12 @@ class Link:
             unix = req.get("unix")
             if not isinstance(unix, int) or isinstance(unix, bool) or not 0 < unix < 1 << 40:
                 return frames.error(rid, "bad_request", "'unix' must be seconds since 1970")
-            self.app.set_time(unix, now)
-            return frames.ok(rid)
+            return frames.ok(rid) if self.app.set_time(rid, unix, now) else None
+        if op == "cancel":
+            target = req.get("request")
+            if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
+                return frames.error(rid, "bad_request", "'request' must be a request id")
+            return frames.ok(rid, {"cancelled": self.app.cancel(target, now)})
         if op == "challenge":
             try:
                 return frames.ok(rid, {"challenge": self.app.challenge(req)})

@@ -25,6 +25,24 @@ def text(req, field, required=True):
     return v
 
 
+def slot(req):
+    """A fingerprint slot: a whole number 0-1499 (a float, bool or string is refused)."""
+    v = req.get("slot")
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1500:
+        raise RequestError("bad_request", "'slot' must be a whole number 0-1499")
+    return v
+
+
+def label(req):
+    """A finger's label, when given: 1-16 printable ASCII characters."""
+    v = req.get("label")
+    if v is None:
+        return None
+    if not isinstance(v, str) or not 1 <= len(v) <= 16 or any(not " " <= c <= "~" for c in v):
+        raise RequestError("bad_request", "'label' must be 1-16 printable characters")
+    return v
+
+
 def secret(req):
     v = text(req, "secret")
     if len(v) % 2 or not 32 <= len(v) <= 128 or any(c not in "0123456789abcdefABCDEF" for c in v):
@@ -97,7 +115,7 @@ def session(s, req):
 
 def _digits(fields, name):
     v = fields.get(name)
-    if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
+    if not isinstance(v, str) or not 1 <= len(v) <= 20 or any(c not in "0123456789" for c in v):
         raise ValueError("'%s' must be 1-20 digits" % name)
     return v
 

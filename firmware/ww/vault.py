@@ -3,12 +3,15 @@
 Files under the vault's root directory, in format 2 (`"v": 2`):
   vault.json        token name, and the salt of the device key
   pin.json          PIN salt, check value, iterations, limit, failures, and the PIN key
-                    wrapped by a key from the PIN (ww.keys)
+                    wrapped by a key from the PIN (ww.keys); the wipe code's check value,
+                    made with the PIN's salt, or a random one when no wipe code is set
+                    (so a typed PIN costs one PBKDF2 and is compared with both, always)
   c_<hex>.json      one credential (name, suite, counter, meta, and its secret sealed with
                     ww.seal); <hex> is the hex of its name, so any name is a safe file name.
                     `lock` says which key seals it: "device", "pin", or "pending" (sealed
                     with the device key until the next PIN unlock moves it to the PIN key)
-  fingers.json      the fingerprint templates enrolled on the sensor: slot and label
+  fingers.json      the fingerprint templates enrolled on the sensor: slot and label, and
+                    the wrong fingers since the last match or right PIN (`fail`)
   wipe.json         exists only while a wipe is under way; opening the vault finishes it
 Every write is atomic (ww.store), and one file per credential means that writing one
 never risks another. A file in a newer format is refused; format 1 (secrets in the clear,
@@ -190,15 +193,20 @@ class Vault:
         self._store_pin(pin, limit, self._pin_key or keys.new_key())
 
     def _store_pin(self, pin, limit, key):
-        """Write the PIN state; `key` (the PIN key, kept across PIN changes) goes in wrapped."""
-        salt = os.urandom(_SALT_LEN)
+        """Write the PIN state; `key` (the PIN key, kept across PIN changes) goes in wrapped.
+        A new PIN keeps the salt, so that the wipe code's check value (same salt) holds."""
+        old = self._read(_PIN)
+        keep = old and "hash" not in old and old.get("iter") == PIN_ITERATIONS
+        salt = _unhex(old["salt"]) if keep else os.urandom(_SALT_LEN)
         check, wrap = keys.from_pin(pin, salt, PIN_ITERATIONS)
         st = {"salt": _hex(salt), "check": _hex(check), "iter": PIN_ITERATIONS}
         st["limit"] = limit
         st["fail"] = 0
         st["key"] = _hex(keys.wrap(wrap, key))
-        old = self._read(_PIN)
-        if old and "wipe_check" in old:  # a new PIN keeps the wipe code
+        st["wipe_check"] = _hex(os.urandom(32))  # no wipe code: matches nothing
+        if keep and old.get("wipe_code"):  # a new PIN keeps the wipe code
+            st["wipe_check"], st["wipe_code"] = old["wipe_check"], True
+        elif old and "wipe_salt" in old:  # one set by older firmware, with its own salt
             st["wipe_salt"], st["wipe_check"] = old["wipe_salt"], old["wipe_check"]
         self._write(_PIN, st)
         self._pin_key = key
@@ -220,12 +228,20 @@ class Vault:
             self.wiped_by = "limit"
             return False
         salt = _unhex(st["salt"])
+        wipe = False
         if "hash" in st:  # format 1: a bare PBKDF2 hash and no PIN key yet
             dk = _hmac.pbkdf2_sha256(pin.encode(), salt, st["iter"], dklen=32)
             right = ct.equal(dk, _unhex(st["hash"]))
         else:
+            # One PBKDF2, compared with the PIN's and the wipe code's check values both,
+            # whether a wipe code is set or not: the time says nothing about a wipe code.
             check, wrap = keys.from_pin(pin, salt, st["iter"])
             right = ct.equal(check, _unhex(st["check"]))
+            wipe = ct.equal(check, _unhex(st.get("wipe_check", st["check"])))
+            wipe = wipe and not right and bool(st.get("wipe_code"))
+            if "wipe_salt" in st and not right:  # set by older firmware, with its own salt
+                code_check = keys.from_pin(pin, _unhex(st["wipe_salt"]), st["iter"])[0]
+                wipe = ct.equal(code_check, _unhex(st["wipe_check"]))
         if right:
             if "hash" in st:
                 self._store_pin(pin, st["limit"], keys.new_key())  # now in format 2
@@ -234,13 +250,12 @@ class Vault:
                 self._write(_PIN, st)
                 self._pin_key = keys.unwrap(wrap, _unhex(st["key"]))
                 self._move_pending()
+            self.clear_finger_failures()  # the PIN lets fingers try again, as phones do
             return True
-        if "wipe_check" in st:  # the wipe code, typed instead of the PIN: wipe, say nothing
-            code_check = keys.from_pin(pin, _unhex(st["wipe_salt"]), st["iter"])[0]
-            if ct.equal(code_check, _unhex(st["wipe_check"])):
-                self.wipe()
-                self.wiped_by = "code"
-                return False
+        if wipe:  # the wipe code, typed instead of the PIN: wipe, say nothing
+            self.wipe()
+            self.wiped_by = "code"
+            return False
         if fails >= st["limit"]:
             self.wipe()
             self.wiped_by = "limit"
@@ -253,20 +268,22 @@ class Vault:
         if not isinstance(code, str) or not PIN_MIN <= len(code) <= PIN_MAX:
             raise VaultError("bad_pin", f"A wipe code is {PIN_MIN} to {PIN_MAX} digits.")
         st = self._pin()
-        salt = os.urandom(_SALT_LEN)
-        st["wipe_salt"] = _hex(salt)
-        st["wipe_check"] = _hex(keys.from_pin(code, salt, st["iter"])[0])
+        check = keys.from_pin(code, _unhex(st["salt"]), st["iter"])[0]
+        if ct.equal(check, _unhex(st["check"])):
+            raise VaultError("same_as_pin", "The wipe code must differ from the PIN.")
+        st["wipe_check"], st["wipe_code"] = _hex(check), True
+        st.pop("wipe_salt", None)  # format 2 before this: its own salt, cost a second PBKDF2
         self._write(_PIN, st)
 
     def has_wipe_code(self):
         st = self._read(_PIN)
-        return bool(st) and "wipe_check" in st
+        return bool(st) and (bool(st.get("wipe_code")) or "wipe_salt" in st)
 
     def is_wipe_code(self, code):
         st = self._read(_PIN)
-        if not st or "wipe_check" not in st:
+        if not st or not self.has_wipe_code():
             return False
-        check = keys.from_pin(code, _unhex(st["wipe_salt"]), st["iter"])[0]
+        check = keys.from_pin(code, _unhex(st.get("wipe_salt", st["salt"])), st["iter"])[0]
         return ct.equal(check, _unhex(st["wipe_check"]))
 
     def lock(self):
@@ -439,13 +456,33 @@ class Vault:
         found = [f for f in self.fingers() if f[0] != slot]
         if len(found) >= FINGERS_MAX:
             raise VaultError("fingers_full", "10 fingers are enrolled: delete one first.")
-        self._write(_FINGERS, {"fingers": found + [(slot, label[:NAME_MAX])]})
+        d = {"fingers": found + [(slot, label[:NAME_MAX])], "fail": self.finger_failures()}
+        self._write(_FINGERS, d)
 
     def remove_finger(self, slot):
         found = self.fingers()
         if not any(f[0] == slot for f in found):
             raise VaultError("not_found", "no finger in slot %d: see watchword finger list." % slot)
-        self._write(_FINGERS, {"fingers": [f for f in found if f[0] != slot]})
+        d = {"fingers": [f for f in found if f[0] != slot], "fail": self.finger_failures()}
+        self._write(_FINGERS, d)
+
+    def finger_failures(self):
+        """Wrong fingers since the last match or right PIN, across uses and power cuts."""
+        d = self._read(_FINGERS)
+        return d.get("fail", 0) if d else 0
+
+    def count_finger_try(self):
+        """Count a finger as wrong on flash before the sensor judges it (as with the PIN):
+        a power cut during the match never gives a free try. A match clears it."""
+        d = self._read(_FINGERS) or {"fingers": []}
+        d["fail"] = d.get("fail", 0) + 1
+        self._write(_FINGERS, d)
+
+    def clear_finger_failures(self):
+        d = self._read(_FINGERS)
+        if d and d.get("fail"):
+            d["fail"] = 0
+            self._write(_FINGERS, d)
 
     def wipe(self):
         """Remove every credential, the PIN and the finger list. The token name stays."""

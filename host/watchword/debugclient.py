@@ -59,6 +59,10 @@ class DebugClient:
             fields.update(finger=finger, quality=quality)
         return self.link.call("debug.finger", **fields)
 
+    def faults(self) -> dict[str, Any]:
+        """{"count", "last"}: the exceptions the firmware's fault barrier caught since boot."""
+        return self.link.call("debug.faults")
+
     def advance(self, ms: int) -> None:
         """Move the token's clock forward (emulated board only)."""
         self.link.call("debug.advance", ms=ms)

@@ -33,6 +33,7 @@ from watchword.link import Client, TokenError
 from watchword.sim.process import SimProcess
 
 PIN = "2580"
+READ_S = 0.7  # a screen a link request puts up takes no key before it was read (ww.app.READ_MS)
 SECRET = "3132333435363738393031323334353637383930"
 SUITE = "OCRA-1:HOTP-SHA1-6:QN08"
 
@@ -164,6 +165,20 @@ class Token:
             time.sleep(0.05)
         raise AssertionError(f"screen never showed {text!r}; it shows {lines}")
 
+    def read(self) -> None:
+        """The user reads the screen before a key: a confirmation that a link request put up
+        takes no key for its first 0.6 s, so a stray key meant for the screen before it
+        approves nothing."""
+        if self.target == "serial":
+            time.sleep(READ_S)
+        else:
+            self.debug.advance(int(READ_S * 1000))
+
+    def confirm(self, keys: str = "#") -> None:
+        """Read the confirmation on the screen, then press `keys`."""
+        self.read()
+        self.debug.press(keys)
+
     def set_pin(self, pin: str = PIN) -> None:
         self.wait_for("Set a new PIN")
         self.debug.press(pin + "#")
@@ -177,7 +192,7 @@ class Token:
     def enroll(self, name: str = "bank", suite: str = SUITE, secret: str = SECRET) -> None:
         proc = self.cli_background("enroll", name, "--suite", suite, "--secret", secret)
         self.wait_for("Check ")
-        self.debug.press("#")
+        self.confirm("#")
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
         self.debug.press("*")  # dismiss "Enrolled"
@@ -209,8 +224,23 @@ def start_token(config: pytest.Config, flash: Path, target: str | None = None) -
         return
     with SimProcess(flash, extra=sim_options(config, target)) as sim:
         with Client(sim.port) as link, DebugClient(sim.debug) as debug:
-            yield Token(sim, link, debug, target)
+            token = Token(sim, link, debug, target)
+            yield token
+            if sim.alive():
+                assert_no_faults(token.debug)  # the test may have opened the link again
         assert sim.alive(), f"the emulated token died: {(sim.log).read_text()[-2000:]}"
+
+
+def assert_no_faults(debug: DebugClient) -> None:
+    """Every end-to-end test ends here: an exception the firmware's fault barrier caught
+    (the token went on, but a flow failed) fails the test that caused it."""
+    try:
+        faults = debug.faults()
+    except TokenError as e:
+        if e.code in ("no_debug", "no_answer"):
+            return  # a release build, or the loop ended for maintenance: nothing to ask
+        raise
+    assert faults["count"] == 0, f"the firmware's fault barrier caught: {faults['last']}"
 
 
 @contextmanager
@@ -233,7 +263,9 @@ def _board_token(config: pytest.Config, log: Path) -> Iterator[Token]:
             if e.code != "unknown_op":
                 raise
             pytest.skip("the board's debug link has no debug.wipe, so no test can start clean")
-        yield Token(BoardOnUsb(port, debug_port, log), link, debug, "serial", operator)
+        token = Token(BoardOnUsb(port, debug_port, log), link, debug, "serial", operator)
+        yield token
+        assert_no_faults(token.debug)
 
 
 @pytest.fixture

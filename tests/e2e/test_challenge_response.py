@@ -58,7 +58,7 @@ def test_enroll_shows_the_cli_check_code_and_lists(token: Token) -> None:
     code = cli_line.split()[2].rstrip(":")
     assert f"Check {code}" in screen
     assert "bank" in screen
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Enrolled bank." in out
@@ -143,14 +143,14 @@ def test_a_request_nobody_answers_times_out(ready: Token) -> None:
 def test_delete_refused_then_confirmed(ready: Token) -> None:
     proc = ready.cli_background("delete", "bank")
     ready.wait_for("Delete?")
-    ready.debug.press("*")
+    ready.confirm("*")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and "refused" in err
     assert [c["name"] for c in ready.credentials()] == ["bank"]
     ready.debug.press("*")
     proc = ready.cli_background("delete", "bank")
     ready.wait_for("Delete?")
-    ready.debug.press("#")
+    ready.confirm("#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert ready.credentials() == []
@@ -160,7 +160,7 @@ def test_refused_enroll_writes_nothing(token: Token) -> None:
     token.set_pin()
     proc = token.cli_background("enroll", "bank", "--suite", SUITE, "--secret", SECRET)
     token.wait_for("Check ")
-    token.debug.press("*")
+    token.confirm("*")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     assert "refused" in err

@@ -77,7 +77,7 @@ def test_finger_only_policy_falls_back_to_the_pin_after_five_failures(fingered: 
         "enroll", "vpn", "--suite", SUITE, "--secret", SECRET, "--verify", "finger"
     )
     fingered.wait_for("Check ")
-    fingered.debug.press("#")
+    fingered.confirm("#")
     assert proc.wait(30) == 0
     fingered.debug.press("*#B#")  # pick the second credential, vpn
     fingered.debug.press("12345678#")

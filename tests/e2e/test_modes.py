@@ -17,9 +17,9 @@ KEY = bytes.fromhex(SECRET)
 def enroll(token: Token, name: str, suite: str, **extra: object) -> None:
     rid = token.link.send("enroll", name=name, suite=suite, secret=SECRET, counter=0, **extra)
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     token.link.reply(rid, USER_WAIT_S)
-    token.debug.press("*")
+    token.confirm("*")
 
 
 def test_mutual_the_server_proves_itself_then_the_token_answers(token: Token) -> None:
@@ -62,7 +62,7 @@ def test_sign_shows_the_transaction_before_approval(token: Token) -> None:
     )
     screen = token.wait_for("Sign?")
     assert "Acct 998877" in screen and "Amount 10000" in screen
-    token.debug.press("#" + PIN + "#")
+    token.confirm("#" + PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     want = oath.str2ocrasuite(suite)(KEY, Q="0699887710000")
@@ -98,7 +98,7 @@ def test_enroll_straight_into_the_verifier(token: Token, tmp_path: Path) -> None
         "--server-db", db, "--user", "alice",
     )  # fmt: skip
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "secret" not in out  # it went to the verifier, not to the screen

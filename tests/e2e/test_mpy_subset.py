@@ -49,7 +49,7 @@ def test_enroll_on_micropython(mpy: Token) -> None:
     assert proc.stdout is not None
     code = proc.stdout.readline().split()[2].rstrip(":")  # "Check code NNNN: press # ..."
     assert f"Check {code}" in screen
-    mpy.debug.press("#")
+    mpy.confirm("#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert mpy.credentials() == [{"name": "bank", "suite": SUITE, "counter": 0}]

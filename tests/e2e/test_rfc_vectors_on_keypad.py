@@ -27,7 +27,7 @@ def test_vector_through_keypad_and_screen(token: Token, vector: dict[str, object
         "enroll", name="rfc", suite=vector["suite"], secret=vector["key_hex"], counter=counter
     )
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     token.link.reply(rid, USER_WAIT_S)
     token.debug.press("*#")
     token.wait_for("Challenge")

@@ -28,7 +28,7 @@ def micropython_modules() -> Iterator[None]:
     shims.uninstall()
 
 
-from ww.app import App  # noqa: E402
+from ww.app import READ_MS, App  # noqa: E402
 from ww.vault import Vault  # noqa: E402
 
 SECRET = bytes.fromhex("3132333435363738393031323334353637383930")
@@ -65,6 +65,11 @@ class Rig:
         self.app.tick(self.now)
         return self.fb.text_lines()
 
+    def read(self) -> list[str]:
+        """The user reads a new screen before a key: a screen a link request put up takes
+        no key for its first READ_MS (ww.app.READ_MS)."""
+        return self.tick(READ_MS)
+
     def request(self, rid: int, op: str, **fields: object) -> None:
         self.app.request(rid, op, {"id": rid, "op": op, **fields}, self.now)
 
@@ -75,6 +80,7 @@ class Rig:
         self.request(
             1000, "enroll", name=name, suite=suite, secret=secret.hex(), counter=0, **extra
         )
+        self.read()
         self.keys("#*")
         assert self.replies() == [{"id": 1000, "ok": True}]
 

@@ -69,16 +69,16 @@ def test_wrong_pins_bring_growing_delays_that_survive_a_reboot(ready: Rig) -> No
     assert "Wrong PIN" in ready.keys("1111#")
     assert "Wrong PIN" in ready.keys("1111#")
     assert "Wait 5 s" in ready.keys("1111#")
-    screen = ready.keys(PIN + "#")  # typed during the wait: not taken
-    assert "PIN ____" in screen and "Wait 5 s" in screen
+    screen = ready.keys(PIN + "#")  # typed during the wait: not taken, and it says so
+    assert "PIN ____" in screen and "Keys off for 5s" in screen
     assert ready.vault.pin_failures() == 3
-    assert "Wait 2 s" in ready.tick(3_000)
+    assert "Keys off for 2s" in ready.tick(3_000)
     ready.tick(2_000)
     assert "Wait 10 s" in ready.keys("1111#")  # the fourth failure waits longer
     rebooted = Rig(Path(ready.vault.root))  # power cut: the wait starts again
     rebooted.keys("#00000000#")  # 1 s of typing since boot
     assert "Wait 9 s" in rebooted.fb.text_lines()
-    assert "Wait 9 s" in rebooted.keys(PIN + "#")  # not taken
+    assert "Keys off for 9s" in rebooted.keys(PIN + "#")  # not taken
     rebooted.tick(10_000)
     assert "237 653" in rebooted.keys(PIN + "#")
 
@@ -129,6 +129,7 @@ def test_enroll_request_shows_check_code_and_waits_for_hash(ready: Rig) -> None:
         screen[0] == "Enroll?        ⇄" and "Check " + check_code("vpn", SUITE, SECRET, 0) in screen
     )
     assert ready.replies() == [] and ready.vault.count() == 1
+    ready.read()
     ready.keys("#")
     assert ready.replies() == [{"id": 7, "ok": True}]
     assert [c.name for c in ready.vault.credentials()] == ["bank", "vpn"]
@@ -136,6 +137,7 @@ def test_enroll_request_shows_check_code_and_waits_for_hash(ready: Rig) -> None:
 
 def test_refused_enroll_writes_nothing(ready: Rig) -> None:
     ready.request(8, "enroll", name="vpn", suite=SUITE, secret=SECRET.hex(), counter=0)
+    ready.read()
     ready.keys("*")
     assert ready.replies()[0]["error"]["code"] == "refused"  # type: ignore[index]
     assert ready.vault.count() == 1

@@ -37,6 +37,9 @@ class Clock:
     def set(self, unix: int, now_ms: int) -> None:
         self.unix_now = unix
 
+    def tick(self, now_ms: int) -> None:
+        pass
+
     def unix(self, now_ms: int) -> int | None:
         return None if self.unix_now is None else self.unix_now + now_ms // 1000
 
@@ -191,7 +194,7 @@ def test_sign_connected_shows_fields_and_signs_them(tmp_path: Path) -> None:
     suite = "OCRA-1:HOTP-SHA256-8:QN16"
     rig.enroll("pay", suite, KEY32, mode="sign")
     rig.request(1, "respond", name="pay", fields={"account": "998877", "amount": "10000"})
-    screen = rig.fb.text_lines()
+    screen = rig.read()
     assert "Acct 998877" in screen and "Amount 10000" in screen
     rig.keys("#" + RFC_PIN + "#")
     [reply] = replies(rig)

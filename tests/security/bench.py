@@ -97,6 +97,12 @@ class Bench:
             self.now += 100
             self.app.key(k, self.now)
 
+    def read(self) -> None:
+        """The user reads a screen a link request put up before a key (ww.app.READ_MS)."""
+        from ww.app import READ_MS
+
+        self.step(READ_MS)
+
     def wait_out_pin_delay(self) -> None:
         self.step(DAY_MS)
 
@@ -126,6 +132,7 @@ class Bench:
 
     def enroll(self, name: str, suite: str = SUITE, secret: bytes = SECRET) -> int:
         rid = self.request("enroll", name=name, suite=suite, secret=secret.hex(), counter=0)
+        self.read()
         self.keys("#")
         return rid
 

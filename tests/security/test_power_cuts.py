@@ -156,6 +156,7 @@ def delete_setup(b: Bench, run: Run) -> None:
 
 def delete(b: Bench, run: Run) -> None:
     rid = b.request("delete", name="charlie")
+    b.read()
     b.keys("#")
     assert b.replies() == [{"id": rid, "ok": True}]
     run.done = True

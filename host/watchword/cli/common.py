@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from watchword.link import Client, TokenError
+from watchword.link.client import USER_WAIT_S, LinkTimeout
 from watchword.link.ports import pick
 from watchword.server.errors import ServerError
 
@@ -61,10 +62,18 @@ def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
 
 
 def connect(port: str | None) -> Client:
-    """Open the token's link and set its clock, as the host tools do whenever they connect."""
+    """Open the token's link and set its clock, as the host tools do whenever they connect.
+    A clock the token would move by more than a few minutes waits for `#` on the token."""
     link = Client(pick(port).port)
     try:
-        link.call("time", unix=int(time.time()))
+        rid = link.send("time", unix=int(time.time()))
+        try:
+            link.reply(rid, link.timeout)
+        except LinkTimeout:
+            click.echo(
+                "The token's clock is far from this computer's: confirm on the token.", err=True
+            )
+            link.await_reply(rid, USER_WAIT_S, user=True)
     except TokenError as e:
         if e.code != "unknown_op":  # older firmware has no clock
             link.close()

@@ -18,6 +18,7 @@ import serial
 # plus a margin for the reply to travel.
 USER_WAIT_S = 65.0
 DEFAULT_TIMEOUT_S = 3.0
+CANCEL_WAIT_S = 1.0  # how long a host that gives up waits for the token to drop its request
 MAX_FRAME = 1024
 MAX_UNCLAIMED = 32
 
@@ -73,9 +74,33 @@ class Client:
         self.close()
 
     def call(self, op: str, wait: float | None = None, **fields: Any) -> dict[str, Any]:
-        """Send one request and return the reply's fields; an error reply raises TokenError."""
+        """Send one request and return the reply's fields; an error reply raises TokenError.
+        `wait` is given for a request that waits for the user on the token."""
         rid = self.send(op, **fields)
-        return self.reply(rid, wait if wait is not None else self.timeout)
+        if wait is None:
+            return self.await_reply(rid, self.timeout)
+        return self.await_reply(rid, wait, user=True)
+
+    def await_reply(self, rid: int, seconds: float, user: bool = False) -> dict[str, Any]:
+        """The reply to request `rid`. A host that gives up on it (Ctrl-C, or no answer from
+        the user in time) cancels it on the token first, so that no key pressed later on
+        the token acts on it."""
+        try:
+            return self.reply(rid, seconds)
+        except KeyboardInterrupt:
+            self.cancel(rid)
+            raise
+        except LinkTimeout:
+            if user:
+                self.cancel(rid)
+            raise
+
+    def cancel(self, rid: int) -> None:
+        """Ask the token to drop request `rid` if it still waits (best effort)."""
+        try:
+            self.reply(self.send("cancel", request=rid), CANCEL_WAIT_S)
+        except TokenError:
+            pass  # gone, or older firmware without `cancel`: its request times out there
 
     def credentials(self) -> list[dict[str, Any]]:
         """Every credential on the token (name, suite, counter), page by page."""

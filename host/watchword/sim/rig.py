@@ -40,6 +40,17 @@ IDLE_WAIT_S = 0.005  # how long the loop waits for a frame before the next step
 RTC_FILE = "rtc.json"
 SENSOR_FILE = "r503.json"  # the sensor's own flash: its templates outlive a power cut
 ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often
+FIRMWARE_DEBUG_STEPS = 50  # steps the firmware's own debug link has to answer a frame
+
+
+class DebugUartWire:
+    """What the firmware sends on its own debug link's UART, for the rig to read."""
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+
+    def uart_received(self, data: bytes) -> None:
+        self.received += data
 
 
 class CellBackedRtc:
@@ -129,6 +140,9 @@ class Rig:
         self.release = release  # run a release build: no debug link, Ctrl-C ignored
         self.in_repl = False
         self.audit = LinkAudit()  # no reply may carry a secret the host sent
+        self.debug_wire = DebugUartWire()  # the firmware's own debug link (a debug build's)
+        if self.spec.get("debug"):
+            self.board.attach_uart(self.spec["debug"]["uart"], self.debug_wire)
         # Work from other threads (the web page's key presses): run in the loop, in order.
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
@@ -259,6 +273,22 @@ class Rig:
         self.keypad.release_all()
         self.board.watchdog.longest_gap_ms = 0
         self._start_firmware()
+
+    def firmware_debug(self, op: str) -> dict[str, Any] | None:
+        """Ask the firmware's own debug link (ww.debuglink, on its UART) one op; its reply,
+        or None when the firmware does not answer (its loop has ended, or it has none)."""
+        if self.in_repl or not self.spec.get("debug"):
+            return None
+        self.debug_wire.received.clear()
+        port = self.board.uart(self.spec["debug"]["uart"])
+        port.send_to_firmware(json.dumps({"id": 1, "op": op}).encode() + b"\n")
+        for _ in range(FIRMWARE_DEBUG_STEPS):
+            self.hold(STEP_MS)
+            line, newline, _ = bytes(self.debug_wire.received).partition(b"\n")
+            if newline:
+                reply: dict[str, Any] = json.loads(line)
+                return reply
+        return None
 
     def hold(self, ms: int) -> None:
         """Let `ms` of virtual time pass, stepping the firmware as a board's loop would."""

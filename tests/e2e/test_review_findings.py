@@ -1,0 +1,121 @@
+"""Findings of the outside review (issue 13), end to end: the real CLI and the token's links.
+
+Each test drives the token as a user and a host would and reads the answers off the
+emulated OLED's pixels; the fault barrier's count is checked at the end of every test by
+the conftest.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from e2e.conftest import PIN, SUITE, Token, response_on_screen
+from e2e.test_challenge_response import expected
+from e2e.test_fingerprint import WRONG, add_finger, start_challenge
+from watchword.link import TokenError
+
+
+def test_ctrl_c_on_enroll_generate_cancels_the_request_on_the_token(
+    token: Token, tmp_path: Path
+) -> None:
+    token.set_pin()
+    csv = tmp_path / "tokens.csv"
+    proc = token.cli_background(
+        "enroll", "lost", "--suite", SUITE, "--generate", "--oath-csv", str(csv)
+    )
+    token.wait_for("Check ")
+    proc.send_signal(signal.SIGINT)  # Ctrl-C in the terminal
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "Aborted" in err
+    assert not any("Check " in line for line in token.screen())  # the request is gone
+    token.read()
+    token.debug.press("#")  # a key the user meant for the enroll screen
+    token.read()
+    assert not csv.exists()
+    assert token.credentials() == []
+
+
+def test_ctrl_c_on_respond_cancels_the_approval_on_the_token(ready: Token) -> None:
+    proc = ready.cli_background("respond", "bank", "12345678")
+    ready.wait_for("Approve login")
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert not any("Approve login" in line for line in ready.screen())
+    ready.debug.press(PIN + "#")  # the PIN typed after the host left approves nothing
+    assert not any("Response sent" in line for line in ready.screen())
+    assert ready.credentials()[0]["counter"] == 0
+
+
+def test_a_finger_delete_with_a_float_slot_is_refused_and_the_token_lives(token: Token) -> None:
+    token.set_pin()
+    for slot in (0.0, True, -1, 1 << 80, "0"):
+        try:
+            token.link.call("finger_delete", slot=slot)
+        except TokenError as e:
+            assert e.code in ("bad_request", "no_sensor")
+        else:
+            raise AssertionError(f"slot {slot!r} was taken")
+    token.wait_for("credential")  # still idle: nothing was shown
+    token.debug.press("#")
+    assert token.link.call("hello")["protocol"] == 1
+
+
+def test_the_debug_link_reports_the_fault_count(token: Token) -> None:
+    assert token.debug.faults() == {"count": 0, "last": None}
+
+
+def test_a_large_clock_jump_waits_for_the_user_and_a_small_one_does_not(
+    token: Token,
+) -> None:
+    token.set_pin()
+    now = int(time.time())
+    token.link.call("time", unix=now)
+    token.link.call("time", unix=now + 60)  # drift: no question asked
+    rid = token.link.send("time", unix=now + 7 * 86400)
+    token.wait_for("Set clock?")
+    assert any("+7 d" in line or "+6 d" in line for line in token.screen())
+    token.confirm("#")
+    assert token.link.reply(rid, 10) == {}
+    token.wait_for("Clock set")
+
+
+def test_wrong_fingers_count_across_uses_and_power_cycles(
+    token_factory: Callable[..., AbstractContextManager[Token]], tmp_path: Path
+) -> None:
+    flash = tmp_path / "flash"
+    with token_factory(flash) as token:
+        token.set_pin()
+        add_finger(token)
+        token.enroll()
+        start_challenge(token)
+        for left in (4, 3):
+            token.debug.finger("place", WRONG)
+            token.wait_for(f"No match, {left} left")
+            token.debug.finger("lift")
+        token.debug.press("*")  # give up this use; the next one starts where this left off
+        start_challenge(token)
+        token.debug.finger("place", WRONG)
+        token.wait_for("No match, 2 left")
+        token.debug.finger("lift")
+    with token_factory(flash) as token:  # the power goes and comes back
+        start_challenge(token)
+        token.debug.finger("place", WRONG)
+        token.wait_for("No match, 1 left")
+        token.debug.finger("lift")
+        token.debug.finger("place", WRONG)
+        token.wait_for("Use your PIN")
+        token.debug.finger("lift")
+        token.debug.press("*")
+        token.debug.press("#")
+        token.wait_for("Challenge")
+        token.debug.press("12345678#")
+        token.wait_for("Use your PIN")  # a new use: still the PIN, no finger taken
+        token.debug.press(PIN + "#")
+        assert response_on_screen(token.screen()) == expected("12345678")
+        token.debug.press("*")
+        start_challenge(token)  # the right PIN let fingers try again
