@@ -22,7 +22,7 @@ from watchword.debugclient import DebugClient
 from watchword.link.client import TokenError
 from watchword.sim.process import SimProcess
 
-REPLY_WAIT_S = 10.0  # real time for a reply the token gives at once (a slow, shared machine)
+REPLY_WAIT_S = 30.0  # real time for a reply the token gives at once (a slow, shared machine)
 MAX_REPLY = 1024 + 1  # a reply frame and its newline fit the protocol's 1 KiB
 PRINTABLE = set(range(32, 127))
 
@@ -172,6 +172,7 @@ class SimToken:
             self.usb.next_id = old_usb.next_id
         self.usb.open()
         self.debug = DebugClient(self.sim.debug)
+        self.debug.link.timeout = REPLY_WAIT_S
 
     def cut(self) -> None:
         """The supply goes at once: nothing in the token gets to finish."""

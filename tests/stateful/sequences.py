@@ -39,7 +39,7 @@ STEP_SLACK_MS = 3_000  # what one step may add past a deadline (key holds, finge
 IMMEDIATE_OPS = ("hello", "list", "finger_list", "challenge", "cancel")
 UNIX_BASE = 1_800_000_000  # where a host's clock stands when the sequence starts
 DAY_MS = 24 * 3600 * 1000
-MAX_ADVANCE_MS = DAY_MS  # the debug link's longest single advance
+ADVANCE_CHUNK_MS = 3_600_000  # one debug.advance at a time: well within its reply timeout
 KEYS = "0123456789ABCD*#"
 NAMES = ("bank", "mail", "vpn", "pay", "git")
 SECRETS = ("3132333435363738393031323334353637383930", "a1" * 32, "0f" * 16)
@@ -58,15 +58,7 @@ USER_FINGERS = (1, 2)  # the user's own fingers; 9 is nobody's
 UNKNOWN_FINGER = 9
 FINGER_QUALITIES = ("good", "good", "messy", "partial", "failed")
 
-# Findings 1-11 of issue 13 are fixed on another branch; until its fix is merged, the one
-# move that still trips each is left out of the sequences (nothing else is).
-KNOWN_FAILING = frozenset(
-    {
-        "totp-shown-past-its-step",  # 1: a keypad TOTP code crashes the token at its next step
-        "float-finger-slot",  # 2: finger_delete with "slot": 0.0 kills the token on '#'
-        "six-days-without-time",  # 3: past 2**29 ms since `time`, codes use a wrong time
-    }
-)
+READ_MS = 700  # how long a user looks at a request's screen before answering it
 
 COVERAGE: Counter[str] = Counter()  # sequences, steps, emulated ms, rules by name
 
@@ -144,6 +136,7 @@ class TokenSequences(RuleBasedStateMachine):
         self.clock_ms = 0
         self.boot_ms = 0
         self.outstanding: dict[int, tuple[str, int]] = {}  # rid -> (op, clock_ms sent)
+        self.clock_moves: dict[int, int] = {}  # rid of a `time` waiting for `#` -> unix
         self.pending_op: dict[str, Any] | None = None  # the user request the host sent
         self.code_seen: tuple[str, int] | None = None
         self.screen: list[str] = []
@@ -174,6 +167,7 @@ class TokenSequences(RuleBasedStateMachine):
         self.host_sets_the_clock(0)
         for name, suite in zip(NAMES, suites, strict=False):
             self._send("enroll", {"name": name, "suite": suite, "secret": SECRETS[0]})
+            self._advance(READ_MS)
             self._press("#")
             self._press("*")
         assert set(self.creds) == set(NAMES[: len(suites)]), f"not enrolled: {self.screen}"
@@ -234,7 +228,8 @@ class TokenSequences(RuleBasedStateMachine):
                 keys = "*"
             else:
                 keys = (self.pin or self.new_pin) + "#"
-        elif lines[0].startswith(("Enroll?", "Delete?", "Delete finger?", "Sign?")):
+        elif lines[0].startswith(("Enroll?", "Delete?", "Delete finger?", "Sign?", "Set clock?")):
+            self._advance(READ_MS)  # reading it
             keys = "*" if choice < 3 else "#"
         elif any(w in text for w in ("Challenge", "Server code", "Account", "Amount")):
             keys = "12345678"[: 4 + choice % 5] + "#"
@@ -309,8 +304,6 @@ class TokenSequences(RuleBasedStateMachine):
 
     @rule(slot=st.integers(-1, 12) | st.sampled_from([0.0, 1.5, "1", None, True]))
     def host_deletes_a_finger(self, slot: Any) -> None:
-        if "float-finger-slot" in KNOWN_FAILING and isinstance(slot, float):
-            slot = int(slot)
         self._send("finger_delete", {"slot": slot})
 
     @rule(op=st.sampled_from(["hello", "list", "finger_list", "cancel", "no_such_op"]))
@@ -330,9 +323,16 @@ class TokenSequences(RuleBasedStateMachine):
         self._vault_changed_by("", before)
 
     @precondition(lambda self: bool(self.outstanding))
-    @rule()
-    def host_vanishes(self) -> None:
-        """The host crashes or gives up mid-request; another one opens the port later."""
+    @rule(cancels=st.booleans())
+    def host_vanishes(self, cancels: bool) -> None:
+        """The host gives up mid-request (Ctrl-C: it cancels first) or crashes; another one
+        opens the port later."""
+        usb = self._token().usb
+        assert usb is not None
+        if cancels:
+            for rid in list(self.outstanding):
+                reply = usb.reply(usb.request("cancel", request=rid))
+                assert reply["ok"], reply
         self._token().reopen_usb()
         self.outstanding.clear()  # whatever the token says to the old host is lost
 
@@ -360,11 +360,13 @@ class TokenSequences(RuleBasedStateMachine):
         for rid in list(self.outstanding):
             if rid not in usb.replies:
                 continue
-            op, _ = self.outstanding.pop(rid)
+            op, sent = self.outstanding.pop(rid)
             reply = usb.replies[rid][0]
             if not reply["ok"]:
                 continue
-            if op == "pin_change":
+            if op == "time":  # set when confirmed, to the time asked plus the wait
+                self._clock_set(self.clock_moves[rid] + (self.clock_ms - sent) // 1000)
+            elif op == "pin_change":
                 self.pin = self.new_pin
             elif op == "wipe_code":
                 self.wipe_code = self.wipe_candidate
@@ -399,11 +401,7 @@ class TokenSequences(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([1, 1, 1, 2, 3, 7, 13]))
     def days_pass(self, days: int) -> None:
-        ms = min(days, self.max_days) * DAY_MS
-        if "six-days-without-time" in KNOWN_FAILING and self.wall is not None:
-            room = (1 << 29) - (self.clock_ms - self.last_set_ms) - 10 * 60_000
-            ms = max(0, min(ms, room))
-        self._advance(ms)
+        self._advance(min(days, self.max_days) * DAY_MS)
 
     @rule(shift_s=st.sampled_from([0, 0, 5, -3600, 86_400 * 7, -86_400 * 400, 86_400 * 3650]))
     def host_sets_the_clock(self, shift_s: int) -> None:
@@ -412,32 +410,25 @@ class TokenSequences(RuleBasedStateMachine):
         usb = self._token().usb
         assert usb is not None
         rid = usb.request("time", unix=unix)
-        reply = usb.reply(rid)
-        if reply["ok"]:
-            self.wall = (unix, self.clock_ms)
-            self.last_set_ms = self.clock_ms
-            self.code_seen = None
+        usb.pump(0.05)
+        if rid not in usb.replies:  # a move forward waits for `#` on the token
+            self.outstanding[rid] = ("time", self.clock_ms)
+            self.clock_moves[rid] = unix
+        elif usb.replies[rid][0]["ok"]:
+            self._clock_set(unix)
+
+    def _clock_set(self, unix: int) -> None:
+        self.wall = (unix, self.clock_ms)
+        self.last_set_ms = self.clock_ms
+        self.code_seen = None
 
     def _advance(self, ms: int) -> None:
-        if "totp-shown-past-its-step" in KNOWN_FAILING:
-            ms = min(ms, self._ms_left_in_totp_step())
         while ms > 0:
-            chunk = min(ms, MAX_ADVANCE_MS)
+            chunk = min(ms, ADVANCE_CHUNK_MS)
             self._token().dbg("debug.advance", ms=chunk)
             ms -= chunk
-            self.clock_ms = int(self._token().stats()["clock_ms"])
-            self._check_screen()
-
-    def _ms_left_in_totp_step(self) -> int:
-        """While a TOTP code is on the screen: the time left before its next step, less a
-        margin (finding 1's crash comes at that step)."""
-        code, name = code_on_screen(self.screen), (self.screen or [""])[0].split(" ")[0]
-        totp = suite_of_totp(self.creds.get(name, ("", 0))[0])
-        unix = self._wall_now()
-        if code is None or totp is None or unix is None:
-            return 1 << 62
-        period = totp[2]
-        return max(0, (period - unix % period - 3) * 1000)
+        self.clock_ms = int(self._token().stats()["clock_ms"])
+        self._check_screen()
 
     def _wall_now(self) -> int | None:
         if self.wall is None:
@@ -585,8 +576,8 @@ class TokenSequences(RuleBasedStateMachine):
         except Exception as e:
             raise AssertionError(f"the token stopped answering ({e}):\n{token.log_tail()}") from e
         assert hello["ok"], hello
-        faults = stats.get("faults", 0)
-        assert not faults, f"{faults} error(s) reached the fault barrier: {stats}"
+        faults = token.dbg("debug.faults")
+        assert faults["count"] == 0, f"{faults['count']} fault(s) reached the barrier: {faults}"
         assert "Traceback" not in token.log_tail(), token.log_tail()
         clock_ms = int(stats["clock_ms"])
         self.clock_ms = clock_ms

@@ -21,7 +21,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from stateful.sequences import COVERAGE, KNOWN_FAILING, TokenSequences
+from stateful.sequences import COVERAGE, TokenSequences
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.md"
@@ -98,7 +98,6 @@ def section(minutes: float, took: float, found: list[str], when: datetime.dateti
     ]
     table = "| covered | |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
     found_text = "\n".join(f"- `{f}`" for f in found) or "None."
-    excluded = ", ".join(f"`{m}`" for m in sorted(KNOWN_FAILING)) or "none"
     return (
         f"{SECTION}\n\n"
         f"`SOAK_MINUTES={minutes:g} make soak` ({when:%Y-%m-%d %H:%M} UTC, {took / 60:.0f} min "
@@ -106,8 +105,7 @@ def section(minutes: float, took: float, found: list[str], when: datetime.dateti
         f"emulated token (CPython rig, still clock) through its USB and debug links, "
         f"{STEPS} steps a sequence. `make test` runs a fixed, derandomized budget of the same "
         f"machine (tests/stateful/test_sequences.py).\n\n{table}\n\n"
-        f"Failures:\n\n{found_text}\n\n"
-        f"Moves left out as known failures of issue 13 not yet fixed here: {excluded}.\n"
+        f"Failures:\n\n{found_text}\n"
     )
 
 

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, settings
 
 from stateful.sequences import TokenSequences
 
-SEQUENCES = 6
-STEPS = 20
+SEQUENCES = 4
+STEPS = 15
 
 
 class FixedBudget(TokenSequences):
