@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import re
+import signal
 import sys
 import time
 import traceback
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the running token is stopped
     when = datetime.datetime.now(datetime.UTC)
     failures: list[str] = []
     took, found = run(args.minutes, failures)

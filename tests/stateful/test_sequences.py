@@ -3,12 +3,15 @@ a few seconds of real time; `make soak` runs them for as long as asked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import HealthCheck, settings
 
 from stateful.sequences import TokenSequences
 
 SEQUENCES = 4
 STEPS = 15
+TOTP = "TOTP-SHA1-6-30"
 
 
 class FixedBudget(TokenSequences):
@@ -24,3 +27,35 @@ TestTokenSequences.settings = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+def replay(*steps: Callable[[TokenSequences], object]) -> None:
+    """Run a kept sequence step by step, every invariant checked after each step."""
+    machine = FixedBudget()
+    try:
+        for step in steps:
+            step(machine)
+            machine.token_is_sound()
+    finally:
+        machine.teardown()
+
+
+def test_keypad_totp_code_as_time_passes() -> None:
+    """Found by these sequences before the fault barrier (issue 13, finding 1): a TOTP code
+    opened on the keypad killed the token at its next 30 s step."""
+    replay(
+        lambda m: m.power_up(rtc=True, near_wrap=False, setup="ready", suites=[TOTP]),
+        lambda m: m.user_answers_the_screen([0, 9]),  # '#' at idle, then the PIN
+        lambda m: m.time_passes(31_000),
+        lambda m: m.time_passes(29_000),
+    )
+
+
+def test_day_advances_answer_on_a_busy_machine() -> None:
+    """Found by the soak: a day's advance in one debug request outlived the link's reply
+    timeout on a loaded machine. Days now pass in hour-long requests."""
+    replay(
+        lambda m: m.power_up(rtc=True, near_wrap=False, setup="ready", suites=[TOTP]),
+        lambda m: m.days_pass(1),
+        lambda m: m.user_answers_the_screen([0, 9]),
+    )
