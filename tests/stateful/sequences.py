@@ -174,6 +174,7 @@ class TokenSequences(RuleBasedStateMachine):
 
     def _after_boot(self) -> None:
         self._count_time()
+        self.sensor_plugged = True
         self.clock_ms = self.boot_ms = int(self._token().stats()["clock_ms"])
         self.outstanding.clear()
         self.pending_op = None
@@ -213,6 +214,9 @@ class TokenSequences(RuleBasedStateMachine):
         text = " ".join(lines)
         if not lines:
             keys = "*"  # wakes the panel
+        elif "Place finger" in text or ("Touch the sensor" in text and choice > 2):
+            finger = UNKNOWN_FINGER if choice == 9 else USER_FINGERS[choice % 2]
+            return self.finger_on_the_sensor(finger, "good" if choice > 1 else "messy")
         elif "new code" in text:
             keys = self.wipe_candidate + "#"
         elif "new PIN" in text:
@@ -389,6 +393,8 @@ class TokenSequences(RuleBasedStateMachine):
     @rule(action=st.sampled_from(["unplug", "plug", "lift"]))
     def sensor_cable(self, action: str) -> None:
         self._token().dbg("debug.finger", action=action)
+        if action != "lift":
+            self.sensor_plugged = action == "plug"
 
     # -- time ------------------------------------------------------------------------------
 
@@ -472,8 +478,13 @@ class TokenSequences(RuleBasedStateMachine):
         self._token().dbg("debug.wipe")
         self.outstanding.clear()
         self._forget_vault()
-        creds, fingers = self._token().credentials(), self._token().fingers()
+        token = self._token()
+        creds, fingers = token.credentials(), token.fingers()
         assert creds == {} and fingers == [], f"a wiped token holds {creds} and fingers {fingers}"
+        assert token.usb is not None
+        in_use = token.usb.call("finger_list")["sensor"] and self.sensor_plugged
+        slots = token.dbg("debug.finger", action="lift")["slots"]
+        assert slots == [] or not in_use, f"a wiped token's sensor still holds {slots}"
 
     def _learn_secret(self, name: str, suite: str) -> None:
         """The key of a credential just enrolled: that of the last request for it that

@@ -32,6 +32,7 @@ def test_the_section_is_written_in_place_and_kept_by_bench(tmp_path: Path) -> No
     when = datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)
     before = COVERAGE.copy()
     try:
+        COVERAGE.clear()
         COVERAGE.update({"sequences": 3, "steps": 150, "emulated ms": 2 * 86_400_000})
         soak.write_section(soak.section(60, 3600, [], when), results)
         soak.write_section(soak.section(60, 3600, ["the token died"], when), results)
