@@ -158,7 +158,9 @@ class Rig:
         saved = self.state / RTC_FILE
         if saved.exists():
             state = json.loads(saved.read_text())
-            rtc.load(state["chip"], max(0, int(time.time() - state["saved_at"])))
+            # The cell ran the chip while the board was off; a still clock's world stood still.
+            off_s = time.time() - state["saved_at"] if self.clock.follows_real_time else 0
+            rtc.load(state["chip"], max(0, int(off_s)))
         return rtc
 
     def save_rtc(self) -> None:
@@ -295,6 +297,8 @@ class Rig:
         for _ in range(max(1, ms // STEP_MS)):
             self.clock.advance(STEP_MS)
             self.step()
+        if not self.clock.follows_real_time:
+            self.save_rtc()  # a still clock's time moved: the cell keeps it, as in advance()
 
     def advance(self, ms: int) -> None:
         """Let `ms` pass with the firmware running through it (so it feeds its watchdog)."""
@@ -304,7 +308,6 @@ class Rig:
             self.step()
             ms -= chunk
         self.hold(2 * STEP_MS)
-        self.save_rtc()  # the cell has kept the time this far, should the power go now
 
     def wipe(self) -> None:
         """Back to first boot, as the firmware's own debug link does on a board."""
