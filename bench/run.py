@@ -566,6 +566,7 @@ def latency_section(results: Results) -> None:
             wait_screen_change(debug, before)
             proto_enroll_ask.append(time.perf_counter() - t0)
             wait_text(debug, "Check ")
+            debug.read()  # a confirmation takes no key before it could be read
             t0 = time.perf_counter()
             debug.press("#")
             link.reply(rid, 30)
@@ -583,6 +584,7 @@ def latency_section(results: Results) -> None:
             wait_screen_change(debug, before)
             cli_ask.append(time.perf_counter() - t0)
             wait_text(debug, "Check ")
+            debug.read()  # a confirmation takes no key before it could be read
             t0 = time.perf_counter()
             debug.press("#")
             _, err = proc.communicate(timeout=60)
@@ -639,6 +641,7 @@ def latency_section(results: Results) -> None:
 def remove(link: Client, debug: DebugClient, name: str) -> None:
     rid = link.send("delete", name=name)
     wait_text(debug, "Delete?")
+    debug.read()
     debug.press("#")
     link.reply(rid, 30)
     debug.press("*")

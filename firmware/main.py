@@ -95,7 +95,10 @@ def step():
             p.app.key(key, now)
         except Exception as e:
             p.app.fault(e, now)
-    p.link.poll(now)  # each frame behind the barrier, in Link
+    try:
+        p.link.poll(now)  # each frame has its own barrier, in Link; this one is for the rest
+    except Exception as e:
+        p.app.fault(e, now)
     if p.debug:
         p.debug.poll(now)
     try:

@@ -5,7 +5,9 @@ the token. The emulated board answers the same ops from its chip models instead.
 Ops: `debug.press {"keys": "12#"}`, `debug.screen` -> {"width", "height", "fb": base64},
 `debug.wipe` (back to first boot, before each hardware-in-the-loop test), and
 `debug.faults` -> {"count", "last"}: how many exceptions the fault barrier caught since
-boot and the last one, so that a test fails on an error the token survived.
+boot and the last one, so that a test fails on an error the token survived (`"clear": true`
+starts the count again), and `debug.raise`, an exception in the middle of an event, for
+the tests of the barrier itself. Each frame runs behind the barrier.
 """
 
 from binascii import b2a_base64
@@ -27,10 +29,12 @@ class DebugLink:
         lines = []
         self.reader.feed(self.uart.read(), lines)
         for line in lines:
-            self.uart.write(self._answer(line, now))
-
-    def _answer(self, line, now):
-        return frames.answer(line, lambda req: self._handle(req, now))
+            try:
+                reply = frames.answer(line, lambda req: self._handle(req, now))
+            except Exception as e:
+                self.app.fault(e, now)
+                reply = frames.error(frames.request_id(line), "internal", frames.INTERNAL)
+            self.uart.write(reply)
 
     def _handle(self, req, now):
         rid, op = req["id"], req["op"]
@@ -45,7 +49,12 @@ class DebugLink:
                     self.app.fault(e, now)
             return frames.ok(rid)
         if op == "debug.faults":
-            return frames.ok(rid, {"count": self.app.faults, "last": self.app.last_fault})
+            reply = frames.ok(rid, {"count": self.app.faults, "last": self.app.last_fault})
+            if req.get("clear") is True:
+                self.app.faults, self.app.last_fault = 0, None
+            return reply
+        if op == "debug.raise":
+            raise RuntimeError("raised on the debug link")
         if op == "debug.wipe":
             self.app.wipe(now)
             return frames.ok(rid)

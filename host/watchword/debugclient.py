@@ -14,6 +14,9 @@ from watchword.link.client import Client
 from watchword.sim.screen import read_text
 
 KEYS = set("0123456789ABCD*#")
+# A screen that a link request puts up takes no key for its first 600 ms (ww.app.READ_MS):
+# a scripted user lets this long pass on the emulated clock before confirming.
+READ_MS = 700
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,14 @@ class DebugClient:
             fields.update(finger=finger, quality=quality)
         return self.link.call("debug.finger", **fields)
 
-    def faults(self) -> dict[str, Any]:
-        """{"count", "last"}: the exceptions the firmware's fault barrier caught since boot."""
-        return self.link.call("debug.faults")
+    def read(self) -> None:
+        """Let the user read a new confirmation before a key (the emulated clock moves)."""
+        self.advance(READ_MS)
+
+    def faults(self, clear: bool = False) -> dict[str, Any]:
+        """{"count", "last"}: the exceptions the firmware's fault barrier caught since boot
+        (since the last `clear`)."""
+        return self.link.call("debug.faults", clear=clear)
 
     def advance(self, ms: int) -> None:
         """Move the token's clock forward (emulated board only)."""

@@ -72,6 +72,7 @@ class Demo:
         if f"Check {code}" not in confirm.text():
             say("FAILED: the token does not show the laptop's check code")
             return False
+        dbg.read()
         dbg.press("#")
         link.reply(rid, USER_WAIT_S)
         self.show(dbg, "Enrolled")

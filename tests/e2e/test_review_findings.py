@@ -13,12 +13,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from e2e.conftest import PIN, SUITE, Token, response_on_screen
+import pytest
+
+from e2e.conftest import PIN, SUITE, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
 from e2e.test_fingerprint import WRONG, add_finger, start_challenge
 from watchword.link import TokenError
 
 
+@pytest.mark.skip_ui  # a generated secret: its check code differs on every run
 def test_ctrl_c_on_enroll_generate_cancels_the_request_on_the_token(
     token: Token, tmp_path: Path
 ) -> None:
@@ -119,3 +122,23 @@ def test_wrong_fingers_count_across_uses_and_power_cycles(
         assert response_on_screen(token.screen()) == expected("12345678")
         token.debug.press("*")
         start_challenge(token)  # the right PIN let fingers try again
+
+
+def test_an_exception_in_an_event_is_counted_and_the_token_goes_back_to_idle(
+    ready: Token,
+) -> None:
+    rid = ready.link.send("delete", name="bank")
+    ready.wait_for("Delete?")
+    with pytest.raises(TokenError) as raised:
+        ready.debug.link.call("debug.raise")  # an exception in the middle of one event
+    assert raised.value.code == "internal"
+    with pytest.raises(TokenError) as dropped:
+        ready.link.reply(rid, 10)
+    assert dropped.value.code == "internal"  # the pending request is answered, not left
+    ready.wait_for("Something failed")
+    assert ready.debug.faults() == {"count": 1, "last": "RuntimeError: raised on the debug link"}
+    with pytest.raises(AssertionError, match="raised on the debug link"):
+        assert_no_faults(ready.debug)  # what ends every end-to-end test
+    ready.confirm("#")  # the "Delete?" screen is gone: nothing is deleted
+    assert [c["name"] for c in ready.credentials()] == ["bank"]
+    ready.debug.faults(clear=True)  # counted and seen: the test's own fault

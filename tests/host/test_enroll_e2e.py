@@ -97,10 +97,10 @@ def test_backup_tokens_get_one_generated_secret(pair: tuple[Token, Token], tmp_p
     )  # fmt: skip
     on_a = check_line(a.wait_for("Check "))
     assert not any("Check " in line for line in b.screen())  # one token at a time
-    a.debug.press("#")
+    a.confirm("#")
     on_b = check_line(b.wait_for("Check "))
     assert on_a == on_b  # the same credential, so the same check code
-    b.debug.press("#")
+    b.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     reply = json.loads(out)
@@ -126,9 +126,9 @@ def test_a_backup_token_that_refuses_is_named_and_the_first_keeps_it(
         ports=[a.sim.port, b.sim.port], cwd=tmp_path,
     )  # fmt: skip
     a.wait_for("Check ")
-    a.debug.press("#")
+    a.confirm("#")
     b.wait_for("Check ")
-    b.debug.press("*")  # refused on the backup
+    b.confirm("*")  # refused on the backup
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     reply = json.loads(out)
@@ -162,7 +162,7 @@ def test_a_refused_enrollment_writes_no_file_and_an_accepted_one_does(
     args = ("bank", "--suite", SUITE, "--secret", SECRET, "--pskc", "bank.pskcxml")
     proc = enroll_in_background(*args, ports=[token.sim.port], cwd=tmp_path, passphrase=PASS)
     token.wait_for("Check ")
-    token.debug.press("*")
+    token.confirm("*")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "refused" in err
     assert not (tmp_path / "bank.pskcxml").exists()
@@ -170,7 +170,7 @@ def test_a_refused_enrollment_writes_no_file_and_an_accepted_one_does(
     token.debug.press("*")  # dismiss "Refused"
     proc = enroll_in_background(*args, ports=[token.sim.port], cwd=tmp_path, passphrase=PASS)
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "PSKC file: bank.pskcxml (mode 0600)" in out
@@ -200,7 +200,7 @@ def test_totp_from_an_otpauth_uri(token: Token, tmp_path: Path) -> None:
         ports=[token.sim.port], cwd=tmp_path, passphrase=PASS,
     )  # fmt: skip
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "note: ignored what the token has no use for: image" in err
@@ -227,7 +227,7 @@ def test_hotp_from_a_qr_code_keeps_its_counter(token: Token, tmp_path: Path) -> 
         ports=[token.sim.port], cwd=tmp_path,
     )  # fmt: skip
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert listed(token) == [{"name": "bank", "suite": "HOTP-SHA1-6", "counter": 7}]

@@ -113,6 +113,7 @@ def test_keys_clicked_and_typed_on_the_page_reach_the_token_beside_the_cli(
     # The USB link is still a pty: the real CLI enrolls while the page shows the token.
     enroll = token.cli_background("enroll", "bank", "--suite", SUITE, "--secret", SECRET)
     ui.wait_for("Check ")
+    token.read()  # a confirmation takes no key before it could be read
     ui.click("#")  # confirmed with the mouse on the page's keypad
     out, err = enroll.communicate(timeout=30)
     assert enroll.returncode == 0, err

@@ -276,14 +276,15 @@ class Rig:
         self.board.watchdog.longest_gap_ms = 0
         self._start_firmware()
 
-    def firmware_debug(self, op: str) -> dict[str, Any] | None:
+    def firmware_debug(self, op: str, **fields: Any) -> dict[str, Any] | None:
         """Ask the firmware's own debug link (ww.debuglink, on its UART) one op; its reply,
         or None when the firmware does not answer (its loop has ended, or it has none)."""
         if self.in_repl or not self.spec.get("debug"):
             return None
         self.debug_wire.received.clear()
         port = self.board.uart(self.spec["debug"]["uart"])
-        port.send_to_firmware(json.dumps({"id": 1, "op": op}).encode() + b"\n")
+        frame = {"id": 1, "op": op, **fields}
+        port.send_to_firmware(json.dumps(frame).encode() + b"\n")
         for _ in range(FIRMWARE_DEBUG_STEPS):
             self.hold(STEP_MS)
             line, newline, _ = bytes(self.debug_wire.received).partition(b"\n")

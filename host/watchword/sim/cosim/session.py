@@ -78,6 +78,7 @@ class _Driver:
         self.press("*")
         rid = self.link.send("enroll", name="bank", suite=SUITE, secret=SECRET)
         self.wait_for("Check ")
+        self.debug.read()
         self.press("#")
         self.link.reply(rid, REPLY_S)
         self.press("*")
