@@ -118,3 +118,19 @@ def test_reply_without_newline_is_still_checked_and_bounded() -> None:
     audit.sent(SECRET.hex()[20:].encode() + b"b" * 10 * MAX_REPLY)
     assert audit.leaks == 1 and LEAK in log.getvalue()
     assert len(audit._out) <= SECRET_TAIL
+
+
+def test_deeply_nested_frame_on_the_debug_link_is_answered(tmp_path: Path) -> None:
+    """The emulated board's debug link parses its frames itself: the same frame there."""
+    with SimProcess(tmp_path / "flash", extra=("--clock", "still")) as token:
+        port = RawPort(token.debug)
+        try:
+            port.write(b"[" * 1020 + b"\n")
+            assert json.loads(port.line())["error"]["code"] == "bad_json"
+            port.write(b"[" * 3000 + b"\n")  # over a frame, in one read with its newline
+            assert json.loads(port.line())["error"]["code"] == "too_long"
+            port.write(b'{"id": 9, "op": "debug.stats"}\n')
+            assert json.loads(port.line())["id"] == 9
+        finally:
+            port.close()
+        assert token.alive(), token.log.read_text()[-2000:]

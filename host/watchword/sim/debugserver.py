@@ -34,8 +34,13 @@ class DebugServer:
         while b"\n" in self._pending:
             line, _, rest = bytes(self._pending).partition(b"\n")
             self._pending = bytearray(rest)
-            if line.strip():
-                self.rig.debug.write(json.dumps(self.answer(line)).encode() + b"\n")
+            if len(line) > MAX_FRAME:
+                reply = _error(None, "too_long", "frame over 1024 bytes")
+            elif line.strip():
+                reply = self.answer(line)
+            else:
+                continue
+            self.rig.debug.write(json.dumps(reply).encode() + b"\n")
         if len(self._pending) > MAX_FRAME:
             self._pending.clear()
             self.rig.debug.write(
@@ -45,7 +50,7 @@ class DebugServer:
     def answer(self, line: bytes) -> dict[str, Any]:
         try:
             req = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: not JSON
             return _error(None, "bad_json", "frame is not valid JSON")
         if not isinstance(req, dict) or not isinstance(req.get("id"), int):
             return _error(None, "bad_request", "a request is a JSON object with 'id' and 'op'")
