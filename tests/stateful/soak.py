@@ -92,7 +92,7 @@ def section(minutes: float, took: float, found: list[str], when: datetime.dateti
             f"{COVERAGE['vault changes confirmed']}",
         ),
         (
-            "TOTP codes read off the screen and checked against the time",
+            "HOTP and TOTP codes read off the screen and checked with `oath`",
             f"{COVERAGE['codes checked']}",
         ),
         ("failures found (distinct)", f"{len(found)}"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, settings
 
-from stateful.sequences import TokenSequences
+from stateful.sequences import COVERAGE, TokenSequences
 
 SEQUENCES = 4
 STEPS = 15
@@ -49,3 +49,16 @@ def test_keypad_totp_code_as_time_passes() -> None:
         lambda m: m.time_passes(31_000),
         lambda m: m.time_passes(29_000),
     )
+
+
+def test_keypad_hotp_codes_follow_the_counter() -> None:
+    """Codes read off the screen are checked with `oath` against the counter the token
+    reports; the second use shows the next counter's code, never the first one again."""
+    before = COVERAGE["codes checked"]
+    replay(
+        lambda m: m.power_up(rtc=False, near_wrap=True, setup="ready", suites=["HOTP-SHA1-6"]),
+        lambda m: m.user_answers_the_screen([0, 9]),
+        lambda m: m.random_keys("*"),
+        lambda m: m.user_answers_the_screen([0, 9]),
+    )
+    assert COVERAGE["codes checked"] - before >= 2
