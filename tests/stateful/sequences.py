@@ -118,7 +118,7 @@ class TokenSequences(RuleBasedStateMachine):
     """One sequence: a token powered up on empty flash, then random steps, then cleanup."""
 
     soak = False  # the soak also cuts power while a key or frame is in flight
-    max_days = 7  # the most days one step lets pass (a day is 3-9 s of real time)
+    max_wait_ms = 7 * DAY_MS  # the most time one step lets pass (a day is 3-9 s of real time)
 
     def __init__(self) -> None:
         super().__init__()
@@ -408,7 +408,7 @@ class TokenSequences(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([1, 1, 1, 2, 7]))
     def days_pass(self, days: int) -> None:
-        self._advance(min(days, self.max_days) * DAY_MS)
+        self._advance(min(days * DAY_MS, self.max_wait_ms))
 
     @rule(shift_s=st.sampled_from([0, 0, 5, -3600, 86_400 * 7, -86_400 * 400, 86_400 * 3650]))
     def host_sets_the_clock(self, shift_s: int) -> None:
