@@ -133,12 +133,10 @@ class TokenSequences(RuleBasedStateMachine):
         self.creds: dict[str, tuple[str, int]] = {}
         self.finger_slots: list[int] = []
         self.wall: tuple[int, int] | None = None  # (unix, clock_ms) the token was set at
-        self.last_set_ms = 0  # clock_ms of the last `time` (finding 3's window)
         self.clock_ms = 0
         self.boot_ms = 0
         self.outstanding: dict[int, tuple[str, int]] = {}  # rid -> (op, clock_ms sent)
         self.clock_moves: dict[int, int] = {}  # rid of a `time` waiting for `#` -> unix
-        self.pending_op: dict[str, Any] | None = None  # the user request the host sent
         self.code_seen: tuple[str, int] | None = None
         self.screen: list[str] = []
         COVERAGE["sequences"] += 1
@@ -178,7 +176,6 @@ class TokenSequences(RuleBasedStateMachine):
         self.sensor_plugged = True
         self.clock_ms = self.boot_ms = int(self._token().stats()["clock_ms"])
         self.outstanding.clear()
-        self.pending_op = None
         self.code_seen = None
 
     def _token(self) -> SimToken:
@@ -323,7 +320,7 @@ class TokenSequences(RuleBasedStateMachine):
             usb.sent.add(rid)
             usb.replies.pop(rid, None)
         usb.write(frame)
-        usb.pump(0.05)
+        usb.call("hello")  # answered in order: every reply to the frame has come before it
         before = self._vault_before()
         self._vault_changed_by("", before)
 
@@ -417,7 +414,7 @@ class TokenSequences(RuleBasedStateMachine):
         usb = self._token().usb
         assert usb is not None
         rid = usb.request("time", unix=unix)
-        usb.pump(0.05)
+        usb.call("hello")  # answered in order: a `time` made at once has its reply by now
         if rid not in usb.replies:  # a move forward waits for `#` on the token
             self.outstanding[rid] = ("time", self.clock_ms)
             self.clock_moves[rid] = unix
@@ -426,7 +423,6 @@ class TokenSequences(RuleBasedStateMachine):
 
     def _clock_set(self, unix: int) -> None:
         self.wall = (unix, self.clock_ms)
-        self.last_set_ms = self.clock_ms
         self.code_seen = None
 
     def _advance(self, ms: int) -> None:
@@ -464,8 +460,8 @@ class TokenSequences(RuleBasedStateMachine):
         token.cut()
         self._restart(near_wrap)
         self.wall = (wall, self.clock_ms) if (wall is not None and token.rtc) else None
-        self.last_set_ms = self.clock_ms
-        self._vault_changed_by("#" if in_flight == "#" else "cut", before, screen)
+        key_in_flight = in_flight == "#" and self.soak
+        self._vault_changed_by("#" if key_in_flight else "cut", before, screen)
 
     def _restart(self, near_wrap: bool = False) -> None:
         token = self._token()
@@ -540,12 +536,12 @@ class TokenSequences(RuleBasedStateMachine):
         )
         added, removed = set(new) - set(old), set(old) - set(new)
         for name in added:
-            assert title.startswith("Enroll?") and name in shown, (
+            assert title.startswith("Enroll?") and _names(shown, name), (
                 f"{name!r} was enrolled on a screen that did not ask: {shown}"
             )
             self._learn_secret(name, new[name][0])
         for name in removed:
-            assert title.startswith("Delete?") and name in shown, (
+            assert title.startswith("Delete?") and _names(shown, name), (
                 f"{name!r} was deleted on a screen that did not ask: {shown}"
             )
         for name in set(new) & set(old):
@@ -646,6 +642,11 @@ class TokenSequences(RuleBasedStateMachine):
         }
         assert code in near, f"a stale TOTP code: {lines}, the time is {unix}"
         COVERAGE["codes checked"] += 1
+
+
+def _names(lines: list[str], name: str) -> bool:
+    """A line of a confirmation screen is the credential's name (with its mode, if any)."""
+    return any(line == name or line.startswith(name + " (") for line in lines)
 
 
 def _looks_wiped(lines: list[str]) -> bool:
