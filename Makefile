@@ -8,13 +8,17 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# The first run creates .venv and installs from PyPI, with pip's own progress: a minute or two.
 $(STAMP): host/pyproject.toml
+	@echo "==> Creating $(VENV) and installing Watchword and its test tools (once; a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e 'host[dev]' --config-settings editable_mode=compat
+	$(PY) -m pip install --progress-bar on --upgrade pip
+	$(PY) -m pip install --progress-bar on -e 'host[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 demo: $(STAMP)
+	@echo "==> The demo: an emulated token, its screens printed here and saved under demo-out/"
 	$(VENV)/bin/watchword demo --out demo-out
 
 test: $(STAMP) system-packages
@@ -41,7 +45,7 @@ typecheck-firmware: $(STAMP)
 	$(PY) -m watchword.tools.typecheck_firmware --port rp2,esp32,pico,esp32s3 --stubs-version 1.23.0.post2
 	$(PY) -m watchword.tools.typecheck_firmware --port pico2 --stubs-version 1.24.1.post2
 
-# Figures against DESIGN.md's budgets into bench/results.md (and README's table); never a
+# Figures against docs/DESIGN.md's budgets into bench/results.md (and README's table); never a
 # test. `make bench BENCH_ARGS=--with-test-time` also times `make test`.
 bench: $(STAMP)
 	$(PY) bench/run.py --readme $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""`make bench`: Watchword's figures against the budgets in DESIGN.md, into bench/results.md.
+"""`make bench`: Watchword's figures against the budgets in docs/DESIGN.md, into bench/results.md.
 
 These are benchmarks, never tests: the machines are noisy, so nothing here passes or fails
 on speed. Every figure is a median over repeats taken in the same run, or a count (bytes,
@@ -683,7 +683,7 @@ def render(results: Results, started: datetime.datetime, took: float) -> str:
         "not tests: nothing fails on speed. Each figure is a median over repeats in this run, "
         "or a byte count.",
         "",
-        "## Against the budgets (DESIGN.md)",
+        "## Against the budgets ([docs/DESIGN.md](../docs/DESIGN.md))",
         "",
         summary,
         "",

@@ -1,6 +1,8 @@
 """Shared pytest setup: the firmware tree is importable (as `ww.*`) for tests under CPython."""
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +15,33 @@ for extra in (ROOT / "firmware", ROOT / "tests"):
 from watchword.sim.shims import cryptolib  # noqa: E402
 
 sys.modules.setdefault("cryptolib", cryptolib)
+
+# Nothing the tests run may read beside the checkout (a user's clone has nothing there):
+# every file this process opens in a sibling folder of the checkout is recorded, and the
+# run fails at its end. Paths named by a WATCHWORD_* variable are the user's own choice.
+OUTSIDE_READS: list[str] = []
+
+
+_INSIDE = str(ROOT) + os.sep
+_BESIDE = str(ROOT.parent) + os.sep  # names, never reads
+_TEMP = os.path.realpath(tempfile.gettempdir()) + os.sep
+
+
+def _named_by_environment(path: str) -> bool:
+    named = (v for k, v in os.environ.items() if k.startswith("WATCHWORD_") and v)
+    return any(path.startswith(os.path.abspath(v)) for v in named)
+
+
+def _watch_opens(event: str, args: tuple) -> None:
+    if event != "open" or not isinstance(args[0], str | Path):
+        return
+    path = os.path.abspath(args[0])
+    if path.startswith(_BESIDE) and not path.startswith((_INSIDE, _TEMP)):
+        if not _named_by_environment(path):
+            OUTSIDE_READS.append(path)
+
+
+sys.addaudithook(_watch_opens)
 
 
 def pytest_addoption(parser):
@@ -67,6 +96,13 @@ def pytest_configure(config):
         plugin = ScreenFixtures(mode)
         plugin.install()
         config.pluginmanager.register(plugin, "watchword-screen-fixtures")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if OUTSIDE_READS:
+        unique = sorted(set(OUTSIDE_READS))
+        print("\nerror: the tests opened files beside the checkout:", *unique[:20], sep="\n  ")
+        session.exitstatus = 1
 
 
 def pytest_unconfigure(config):

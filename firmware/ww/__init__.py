@@ -1,3 +1,3 @@
-"""Watchword token firmware (MicroPython). See DESIGN.md for the layers."""
+"""Watchword token firmware (MicroPython). See docs/DESIGN.md for the layers."""
 
 __version__ = "0.1.0"

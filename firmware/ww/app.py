@@ -175,7 +175,7 @@ class App:
             self._poll_enroll(now)
         if self.state == PIN and self.locked_until is not None:
             if _seconds(self._pin_wait(now)) != self._shown_left:
-                self._draw(now)  # the countdown, down to 0
+                self._draw(now)  # the seconds shown, down to none
 
     def wipe(self, now):
         """Back to first boot: no credentials, no PIN, no fingers (the debug link's wipe)."""
@@ -612,7 +612,7 @@ class App:
         except (FingerprintError, VaultError) as e:
             return self._finger_failed(e, now)
         if result is not None:
-            notes = {"placed": "Lift, then again", "messy": "Try again"}
+            notes = {"placed": "Lift it first", "messy": "Try again"}
             self.note = notes.get(result, "Start again")
             self._draw(now)
 
@@ -725,7 +725,7 @@ class App:
         if state in (SET_PIN, REPEAT_PIN, PIN):
             self.entry = Entry(PIN_MAX)
         elif state == SET_LIMIT:
-            self.entry = Entry(2)
+            self.entry = Entry(3)  # a third digit shows, and is refused: 3 to 15
         elif state != ENTRY:
             self.entry = None
         if state == IDLE:
@@ -761,7 +761,10 @@ class App:
             screens.pick(fb, [c.name for c in self.vault.credentials()], self.index)
         elif s == ENTRY:
             prompt = self.flow.asks[len(self.flow.values)][0]
-            screens.entry(fb, self.flow.cred.name, prompt, typed, self.note, self.entry.shift)
+            screens.entry(
+                fb, self.flow.cred.name, prompt, typed, self.note, self.entry.shift,
+                self.entry.hex_keys,
+            )  # fmt: skip
         elif s == SHOW_QC:
             screens.show_code(fb, self.flow.cred.name, "Type on the page", self.flow.qc)
         elif s == REVIEW:
@@ -779,20 +782,27 @@ class App:
             elif self.flow is None:  # changing the PIN
                 title, detail = "Change PIN", "Current PIN"
             elif self.pending:
-                title = "Approve login"
+                title = "Signing" if self.flow.mode == credential.SIGN else "Approve login"
                 detail = self.flow.cred.name
                 if self.flow.details:
                     detail += " " + self.flow.details[0]
             else:
                 title, detail = self.flow.cred.name, ""
+            note = self.note
             if self.check is not None and not detail:
                 detail = "PIN or finger"
+            elif self.check is not None and not note:
+                note = "or a finger"
+            if left == 1:
+                note = "Wrong PIN wipes"  # the next wrong PIN is the last one
             wait = _seconds(self._pin_wait(now))
             self._shown_left = wait
             if not wait:
                 self.keys_ignored = False
-            note = ("Keys off for %ds" if self.keys_ignored else "Wait %d s") % wait
-            note = note if wait else self.note
+            elif self.keys_ignored:
+                note = "Keys off for %ds" % wait  # keys typed during the wait are not taken
+            else:
+                note = "Wait %d s" % wait
             screens.pin(fb, title, detail, len(typed), left, note, bool(self.pending))
         elif s == RESULT:
             left = RESULT_MS - _diff(now, self.since)

@@ -3,6 +3,8 @@
 Each poll reads what has arrived, answers `hello` and `list` at once, and hands requests
 that need the user to the app, which replies later through its outbox. The link never
 blocks: while a request waits for the user, other frames are answered as they come.
+Replies leave in the order the requests came: one the token refuses at once is answered
+before the next frame's, so a `hello` sent right after tells the host it was taken.
 `cancel` drops the request that waits for the user (a host that gives up sends it): the
 token cannot tell by itself that a host went away, as neither USB serial on a board's
 MicroPython nor the emulated board's pty says when the other end closes.
@@ -35,6 +37,10 @@ class Link:
             self.reader.feed(data, lines)
             for line in lines:
                 self.stream.write(self._answered(line, now) or b"")
+                self._flush()  # replies go out in the order of the requests
+        self._flush()
+
+    def _flush(self):
         while self.app.outbox:
             self.stream.write(self.app.outbox.pop(0))
 
@@ -90,6 +96,15 @@ class Link:
         page = creds[start : start + LIST_PAGE]
         more = start + LIST_PAGE < len(creds)
         return {
-            "credentials": [{"name": c.name, "suite": c.suite, "counter": c.counter} for c in page],
+            "credentials": [_listed(c) for c in page],
             "next": start + LIST_PAGE if more else None,
         }
+
+
+def _listed(c):
+    """A credential as `list` shows it: name, suite, counter, and its mode and presence
+    policy (`verify`) when they are not the defaults (challenge, pin)."""
+    out = {"name": c.name, "suite": c.suite, "counter": c.counter}
+    if c.meta:
+        out.update(c.meta)
+    return out

@@ -2,4 +2,4 @@
 
 from watchword.cli.main import cli
 
-cli()
+cli(prog_name="watchword")

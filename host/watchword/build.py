@@ -160,16 +160,22 @@ def _sources(firmware: Path, debug: bool) -> list[Path]:
     return out
 
 
+def default_out(board: str, debug: bool) -> Path:
+    """Where `watchword build` writes a board's build: one folder per board and kind."""
+    return repo_root() / "build" / board / ("debug" if debug else "release")
+
+
 def build(
     board: str,
     debug: bool = False,
     out: Path | None = None,
     firmware: Path | None = None,
 ) -> Release:
-    """Compile the firmware for `board` into `out` (default build/release) and return it."""
+    """Compile the firmware for `board` into `out` and return it. By default each board's
+    build has its own folder: build/<board>/release, or build/<board>/debug."""
     target_board = load(board)  # raises ValueError for an unknown board
     firmware = firmware or firmware_dir()
-    out = out or repo_root() / "build" / "release"
+    out = out or default_out(target_board.name, debug)
     if not (firmware / ENTRY).exists():
         raise BuildError(f"no firmware at {firmware}: {ENTRY} is missing")
     _clear(out)

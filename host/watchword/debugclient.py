@@ -10,7 +10,8 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from watchword.link.client import Client
+from watchword.link.client import Client, TokenError
+from watchword.link.ports import wrong_link
 from watchword.sim.screen import read_text
 
 KEYS = set("0123456789ABCD*#")
@@ -42,15 +43,24 @@ class DebugClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def call(self, op: str, **fields: Any) -> dict[str, Any]:
+        """A debug op; the USB link's answer to one means the wrong port was given."""
+        try:
+            return self.link.call(op, **fields)
+        except TokenError as e:
+            if e.code == "unknown_op" and e.message.startswith("unknown op 'debug."):
+                raise wrong_link(self.link.port, "debug") from None
+            raise
+
     def press(self, keys: str) -> None:
         keys = keys.upper()
         bad = set(keys) - KEYS
         if bad:
             raise ValueError(f"not a keypad key: {''.join(sorted(bad))}: use 0-9 A-D * #")
-        self.link.call("debug.press", keys=keys)
+        self.call("debug.press", keys=keys)
 
     def screen(self) -> Screen:
-        reply = self.link.call("debug.screen")
+        reply = self.call("debug.screen")
         return Screen(int(reply["width"]), int(reply["height"]), base64.b64decode(reply["fb"]))
 
     def finger(
@@ -60,7 +70,7 @@ class DebugClient:
         fields: dict[str, Any] = {"action": action}
         if finger is not None:
             fields.update(finger=finger, quality=quality)
-        return self.link.call("debug.finger", **fields)
+        return self.call("debug.finger", **fields)
 
     def read(self) -> None:
         """Let the user read a new confirmation before a key (the emulated clock moves)."""
@@ -73,4 +83,4 @@ class DebugClient:
 
     def advance(self, ms: int) -> None:
         """Move the token's clock forward (emulated board only)."""
-        self.link.call("debug.advance", ms=ms)
+        self.call("debug.advance", ms=ms)

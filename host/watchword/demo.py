@@ -8,7 +8,9 @@ Every screen is printed as text art and saved as a PNG.
 from __future__ import annotations
 
 import binascii
+import shutil
 import tempfile
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,8 +30,14 @@ PIN = "2580"
 class Demo:
     def __init__(self, out: Path, say: Callable[[str], None]) -> None:
         self.out = out
-        self.say = say
+        self.print = say
+        self.columns = shutil.get_terminal_size().columns
         self.shots = 0
+
+    def say(self, text: str) -> None:
+        """Prose, wrapped to the terminal."""
+        lines = text.split("\n")
+        self.print("\n".join(textwrap.fill(line, self.columns) if line else "" for line in lines))
 
     def show(self, dbg: DebugClient, caption: str) -> Screen:
         screen = dbg.screen()
@@ -37,8 +45,9 @@ class Demo:
         slug = caption.lower().replace(" ", "-").replace(",", "")[:40]
         png = self.out / f"{self.shots:02d}-{slug}.png"
         to_png(screen.fb, str(png), width=screen.width, height=screen.height)
-        self.say(f"\n[{self.shots}] {caption}  ({png})")
-        self.say(to_ascii_art(screen.fb, screen.width, screen.height))
+        self.say(f"\n[{self.shots}] {caption}  ({png.name})")
+        columns = min(self.columns, screen.width // 2 + 2)
+        self.print(to_ascii_art(screen.fb, screen.width, screen.height, columns))
         return screen
 
     def run(self) -> bool:

@@ -17,11 +17,16 @@ It enters the raw REPL without a soft reset (mpremote's `resume`), which is also
 MicroPython unix port on a pty needs, so the same code flashes the emulated board in tests.
 A token running a release build ignores Ctrl-C: flashing first asks it for maintenance over
 the link, which the user confirms with the PIN on the token (`let_flashing_in`).
+
+Every wait on the board has a limit (`REPL_WAIT_S`, `--wait`), and running out of it says
+what was awaited: the REPL's prompt, or the answer to a step.
 """
 
 from __future__ import annotations
 
 import binascii
+import contextlib
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +40,8 @@ CHUNK = 768  # bytes per write command (1 KiB of base64)
 MPY_MAJOR = 6  # .mpy version mpy-cross emits (v6.x: MicroPython 1.20 and later)
 MPY_SUB = 3  # sub-version: MicroPython 1.23 and later load it
 PROBE_S = 1.5  # how long a running Watchword firmware gets to answer `hello`
+REPL_WAIT_S = 10.0  # how long the board gets to show its REPL, and to answer each step
+READ_S = 0.5  # a single read on the port returns after this, so no wait is unbounded
 
 # Runs on the board: hash functions and the list of the firmware's own files.
 _DEVICE_HELPERS = """\
@@ -89,7 +96,7 @@ class FlashError(Exception):
 class Transport(Protocol):
     """The part of mpremote's SerialTransport that flashing uses."""
 
-    def enter_raw_repl(self, soft_reset: bool = True) -> None: ...
+    def enter_raw_repl(self, soft_reset: bool = True, timeout_overall: float = 10) -> None: ...
 
     def exit_raw_repl(self) -> None: ...
 
@@ -149,7 +156,8 @@ def let_flashing_in(port: str, echo: Callable[[str], None] = print) -> bool:
 
 
 def open_serial(port: str) -> Transport:
-    """mpremote's serial transport on `port`."""
+    """mpremote's serial transport on `port`, whose reads never block for long (without a
+    read timeout, mpremote waits forever on a port that says nothing)."""
     try:
         from mpremote.transport import TransportError
         from mpremote.transport_serial import SerialTransport
@@ -158,7 +166,7 @@ def open_serial(port: str) -> Transport:
             "mpremote is not installed: run `pip install mpremote` (or `make`)"
         ) from None
     try:
-        transport: Transport = SerialTransport(port, baudrate=115200)
+        transport: Transport = SerialTransport(port, baudrate=115200, timeout=READ_S)
     except (TransportError, OSError) as e:
         raise FlashError(f"cannot open {port}: {e}") from None
     return transport
@@ -167,9 +175,17 @@ def open_serial(port: str) -> Transport:
 class Flasher:
     """One flash session on one board."""
 
-    def __init__(self, transport: Transport, echo: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        echo: Callable[[str], None] = print,
+        port: str = "the port",
+        wait: float = REPL_WAIT_S,
+    ) -> None:
         self.t = transport
         self.echo = echo
+        self.port = port
+        self.wait = wait
 
     def run(
         self,
@@ -291,11 +307,13 @@ class Flasher:
 
     def _enter(self) -> None:
         try:
-            self.t.enter_raw_repl(soft_reset=False)
-        except Exception as e:  # mpremote raises its own TransportError, or OSError
+            with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
+                self.t.enter_raw_repl(soft_reset=False, timeout_overall=self.wait)
+        except Exception:  # mpremote raises its own TransportError, or OSError
             raise FlashError(
-                f"no MicroPython REPL answered ({e}): is MicroPython installed on the board "
-                "(hardware/ASSEMBLY.md), and is it the right port?"
+                f"no MicroPython REPL answered on {self.port} within {self.wait:g} s "
+                "(waited for its raw REPL prompt after Ctrl-C, Ctrl-A): is MicroPython "
+                "installed on the board (hardware/ASSEMBLY.md), and is it the right port?"
             ) from None
 
     def _leave(self, reset: bool) -> None:
@@ -316,6 +334,12 @@ class Flasher:
             raise
         except Exception as e:
             message = getattr(e, "error_output", None) or str(e)
+            if "timeout" in str(message) or "could not enter raw repl" in str(message):
+                step = code.strip().splitlines()[0][:40]
+                raise FlashError(
+                    f"the board on {self.port} stopped answering its REPL (waited for the "
+                    f"end of `{step}`): check the cable, reset the board and flash again"
+                ) from None
             last = str(message).strip().splitlines()[-1:] or ["no answer"]
             raise FlashError(f"the board failed a flashing step: {last[0]}") from None
 
@@ -335,9 +359,10 @@ def flash(
     expect_mcu: str | None = None,
     reset: bool = True,
     echo: Callable[[str], None] = print,
+    wait: float = REPL_WAIT_S,
 ) -> FlashResult:
     """Copy `release` onto the board at `port`; see the module's docstring for the rules."""
     let_flashing_in(port, echo)
-    return Flasher(open_serial(port), echo).run(
+    return Flasher(open_serial(port), echo, port, wait).run(
         release, expect_platform=expect_platform, expect_mcu=expect_mcu, reset=reset
     )

@@ -3,7 +3,8 @@
 The screen fixtures (`tests/screens/screens.json`, written by `pytest tests --ui=record`)
 hold every distinct screen the end-to-end suite saw, as the panel's pixels. This renders
 each one as an OLED picture under `hardware/screens/gallery/`, named after its text, with a
-`README.md` that shows them all in the order the tests first met them.
+`README.md` that shows them all in the order the tests first met them, and the README's
+overview sheet (`hardware/screens/overview.png`) of twelve of them, picked by their text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -26,6 +28,23 @@ BEZEL_COLOUR = (44, 46, 52)
 PANEL_COLOUR = (8, 10, 14)
 LIT_COLOUR = (150, 215, 255)
 COLUMNS = 3  # pictures per row in the gallery's README
+# The README's overview sheet: the first recorded screen that shows all of each row's lines,
+# four a row.
+OVERVIEW = (
+    ("Set a new PIN", "4-8 digits"),
+    ("Watchword", "1 credential"),
+    ("bank", "HOTP-SHA1-6", "QN08", "#=yes  *=no"),
+    ("bank", "Challenge", "#=OK  *=delete"),
+    ("PIN ____", "Wrong PIN", "8 tries left"),
+    ("bank", "237 653"),
+    ("bank 27182818", "PIN ____", "#=OK  *=cancel"),
+    ("Place finger 2/3", "Lift it first"),
+    ("Not the server:", "do not go on"),
+    ("Acct 998877", "Amount 10000", "#=yes  *=no"),
+    ("how many wrong", "PINs? (3-15)", "10"),
+    ("bank (mutual)", "HOTP-SHA1-8"),
+)
+OVERVIEW_COLUMNS = 4
 
 
 def default_store() -> Path:
@@ -89,6 +108,32 @@ def build(store: Path, out: Path, scale: int = 3) -> list[Path]:
     return [path for path, _ in written]
 
 
+def default_overview() -> Path:
+    return repo_root() / "hardware" / "screens" / "overview.png"
+
+
+def overview(store: Path, path: Path, scale: int = 3) -> Path:
+    """The overview sheet: for each row of OVERVIEW, the first screen showing its lines."""
+    data = json.loads(store.read_text())
+    screens: dict[str, dict[str, Any]] = data["screens"]
+    order: list[str] = []
+    for keys in data["tests"].values():
+        order += [k for k in keys if k not in order]
+    tiles: list[Image.Image] = []
+    for wanted in OVERVIEW:
+        key = next((k for k in order if set(wanted) <= set(screens[k]["text"])), None)
+        if key is None:
+            raise LookupError(f"no recorded screen shows {' / '.join(wanted)}: see OVERVIEW")
+        tiles.append(render(base64.b64decode(str(screens[key]["fb"])), scale))
+    w, h = tiles[0].size
+    rows = -(-len(tiles) // OVERVIEW_COLUMNS)
+    sheet = Image.new("RGB", (w * OVERVIEW_COLUMNS, h * rows), BEZEL_COLOUR)
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, ((i % OVERVIEW_COLUMNS) * w, (i // OVERVIEW_COLUMNS) * h))
+    sheet.save(path, format="PNG")
+    return path
+
+
 def _write_index(out: Path, written: list[tuple[Path, list[str]]]) -> None:
     rows = [
         "# Every screen the tests saw",
@@ -115,13 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, default=default_store())
     parser.add_argument("--out", type=Path, default=default_out())
     parser.add_argument("--scale", type=int, default=3)
+    parser.add_argument("--overview", type=Path, default=default_overview())
     args = parser.parse_args(argv)
     try:
         paths = build(args.store, args.out, args.scale)
-    except FileNotFoundError as e:
+        sheet = overview(args.store, args.overview)
+    except (FileNotFoundError, LookupError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"{len(paths)} screens in {args.out}")
+    print(f"{len(paths)} screens in {args.out}; the overview in {sheet}")
     return 0
 
 

@@ -12,6 +12,7 @@ if _fw not in sys.path:
     sys.path.append(_fw)
 
 from ww.checkcode import check_code  # noqa: E402
+from ww.credential import sign_question  # noqa: E402
 from ww.oath import ct, hotp, ocra  # noqa: E402
 
-__all__ = ["check_code", "ct", "hotp", "ocra"]
+__all__ = ["check_code", "ct", "hotp", "ocra", "sign_question"]

@@ -20,11 +20,14 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from watchword import oath
 from watchword.oath import hotp, ocra
 
 ALPHABETS = {"N": string.digits, "H": "0123456789ABCDEF", "A": string.ascii_letters + string.digits}
 HEX = set("0123456789abcdef")
 HMAC_HEX = {"sha1": 40, "sha256": 64, "sha512": 128}  # truncation 0: the whole HMAC, in hex
+SIGN_FIELD_MAX = 20  # digits of an account or an amount, as the token takes them
+GROUP_SEPARATORS = " -"
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,26 @@ def group(code: str, size: int = 4) -> str:
     return " ".join(code[i : i + size] for i in range(0, len(code), size))
 
 
+def ungroup(text: str) -> str:
+    """What was printed grouped, as typed: '9203 1362' or '9203-1362' -> '92031362'."""
+    return "".join(c for c in text.strip() if c not in GROUP_SEPARATORS)
+
+
+def sign_question(account: str, amount: str) -> str:
+    """The question a signature over a transaction is over, built by the token's own code
+    (`ww.credential.sign_question`); ValueError unless both are 1-20 digits."""
+    for what, value in (("account", account), ("amount", amount)):
+        if not value.isascii() or not value.isdigit() or len(value) > SIGN_FIELD_MAX:
+            raise ValueError(f"the {what} must be 1-{SIGN_FIELD_MAX} digits")
+    return str(oath.sign_question(account, amount))
+
+
 def clean_response(response: str, digits: int, alg: str = "sha1") -> str:
     """The response without grouping spaces or dashes; ValueError if it cannot be one.
 
     A response of `digits` decimal digits, or for truncation 0 the HMAC in hex.
     """
-    text = response.replace(" ", "").replace("-", "")
+    text = ungroup(response)
     if digits:
         if len(text) != digits or not text.isascii() or not text.isdigit():
             raise ValueError(f"malformed response: it must be {digits} digits")

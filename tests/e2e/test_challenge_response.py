@@ -175,8 +175,10 @@ def test_ten_wrong_pins_wipe_the_vault(ready: Token) -> None:
         ready.debug.advance(60_000)  # wait out the delay after the last failure
         ready.debug.press("D")  # the panel went dark meanwhile: a key that types nothing wakes it
         ready.debug.press("9999#")
-        ready.wait_for(f"{left} tries left")
+        ready.wait_for(f"{left} tries left" if left > 1 else "1 try left")
     ready.debug.advance(60_000)
+    ready.debug.press("D")
+    ready.wait_for("Wrong PIN wipes")  # warned before the last try
     ready.debug.press("D9999#")
     ready.wait_for("Vault wiped")
     assert ready.credentials() == []
@@ -270,3 +272,25 @@ def test_wipe_code_through_the_cli(ready: Token) -> None:
     type_challenge(ready, "12345678", pin="9911")
     ready.wait_for("Wrong PIN")
     assert ready.credentials() == []
+
+
+def test_a_wipe_limit_that_does_not_fit_is_refused(token: Token) -> None:
+    token.wait_for("Set a new PIN")
+    token.debug.press(PIN + "#" + PIN + "#")
+    token.wait_for("Wipe after")
+    token.debug.press("1235#")  # not 12: what does not fit is refused
+    screen = token.wait_for("3 to 15")
+    assert "123" in screen
+    token.debug.press("***12#")
+    token.wait_for("Your PIN is set")
+
+
+def test_hex_entry_shows_how_to_type_e_and_f(token: Token) -> None:
+    token.set_pin()
+    token.enroll("hex", "OCRA-1:HOTP-SHA1-6:QH08")
+    token.debug.press("#")
+    assert token.wait_for("Challenge")[-1] == "*1=E *2=F #=OK"
+    token.debug.press("*")
+    assert token.wait_for("1=E 2=F *=delete")[-1] == "1=E 2=F *=delete"
+    token.debug.press("1")
+    assert token.wait_for("*1=E")[2] == "E"

@@ -10,6 +10,7 @@ import pytest
 
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen
 from e2e.test_challenge_response import expected
+from watchword.sim.screen import read_lines
 
 RIGHT, WRONG = 1, 7
 
@@ -42,6 +43,25 @@ def start_challenge(token: Token, challenge: str = "12345678") -> list[str]:
     token.wait_for("Challenge")
     token.debug.press(challenge + "#")
     return token.wait_for("PIN or finger")
+
+
+def test_lift_it_first_keeps_a_margin(token: Token) -> None:
+    token.set_pin()
+    proc = token.cli_background("finger", "enroll", "--label", "thumb")
+    token.wait_for("Add finger")
+    token.debug.press(PIN + "#")
+    token.wait_for("Place finger 1/3")
+    token.debug.finger("place", RIGHT)
+    token.wait_for("Lift it first")
+    [note] = [line for line in read_lines(token.debug.screen().fb) if line.text == "Lift it first"]
+    assert note.x >= 8 and note.x + 8 * len(note.text) <= 128 - 8
+    for step in (2, 3):
+        token.debug.finger("lift")
+        token.wait_for(f"Place finger {step}/3")
+        token.debug.finger("place", RIGHT)
+    token.debug.finger("lift")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
 
 
 def test_finger_enrollment_guides_three_placements(token: Token) -> None:
@@ -120,3 +140,16 @@ def test_a_wipe_empties_the_sensor(fingered: Token) -> None:
     fingered.wait_for("Vault wiped")
     assert fingered.debug.finger("lift")["slots"] == []
     assert fingered.cli("finger", "list").stdout.startswith("no fingers enrolled")
+
+
+def test_over_usb_the_cli_and_the_screen_say_a_finger_works_too(fingered: Token) -> None:
+    proc = fingered.cli_background("respond", "bank", "12345678")
+    screen = fingered.wait_for("or a finger")
+    assert screen[0].startswith("Approve login") and "PIN ____" in screen
+    fingered.debug.finger("place", RIGHT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.splitlines() == [
+        "Approve on the token: touch the sensor with an enrolled finger, or type your PIN, then #.",
+        expected("12345678"),
+    ]

@@ -62,7 +62,9 @@ def test_sign_shows_the_transaction_before_approval(token: Token) -> None:
     )
     screen = token.wait_for("Sign?")
     assert "Acct 998877" in screen and "Amount 10000" in screen
-    token.confirm("#" + PIN + "#")
+    token.confirm("#")
+    assert token.wait_for("PIN ____")[0].startswith("Signing")  # a signature, not a login
+    token.debug.press(PIN + "#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     want = oath.str2ocrasuite(suite)(KEY, Q="0699887710000")

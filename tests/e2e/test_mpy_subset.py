@@ -15,6 +15,7 @@ from pathlib import Path
 import oath
 import pytest
 
+from e2e import test_cli_debug as cli_debug
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen, start_token
 from e2e.test_challenge_response import type_challenge
 
@@ -77,3 +78,15 @@ def test_wrong_pin_on_micropython(mpy_ready: Token) -> None:
     heap = mpy_ready.debug.link.call("debug.stats")  # MicroPython's own gc numbers
     assert 0 < heap["heap_code"] < heap["heap_live"] <= heap["heap_peak"]
     assert heap["heap_peak"] + heap["heap_shim"] <= heap["heap_size"]
+
+
+def test_cli_debug_at_once_on_micropython(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """`watchword debug screen` and `debug press` the moment `watchword sim --mpy` has printed
+    its ports: the token must already show its first screen and take keys, as on `rig`."""
+    if request.config.getoption("--target") == "mpy":
+        pytest.skip("test_cli_debug.py runs on mpy in this run")
+    with start_token(request.config, tmp_path / "flash", "mpy") as token:
+        assert token.debug.screen().text()[:1] == ["Set a new PIN"]  # read at once
+        cli_debug.test_debug_screen_saves_a_png_of_what_the_oled_shows(token, tmp_path)
+    with start_token(request.config, tmp_path / "flash2", "mpy") as token:
+        cli_debug.test_debug_press_types_on_the_keypad(token)

@@ -57,9 +57,10 @@ def test_wrong_pin_counts_down_and_wipes_at_ten(ready: Rig) -> None:
     for left in range(9, 0, -1):
         ready.tick(60_000)  # wait out any delay
         screen = ready.keys("1111#")
-        assert f"{left} tries left" in screen
+        assert (f"{left} tries left" if left > 1 else "1 try left") in screen
         assert "Wrong PIN" in screen or any(line.startswith("Wait ") for line in screen)
-    ready.tick(60_000)
+    screen = ready.tick(60_000)
+    assert "Wrong PIN wipes" in screen and "1 try left" in screen  # warned before the last
     assert "Vault wiped" in ready.keys("1111#")
     assert ready.vault.count() == 0 and not ready.vault.has_pin()
 
@@ -81,6 +82,33 @@ def test_wrong_pins_bring_growing_delays_that_survive_a_reboot(ready: Rig) -> No
     assert "Keys off for 9s" in rebooted.keys(PIN + "#")  # not taken
     rebooted.tick(10_000)
     assert "237 653" in rebooted.keys(PIN + "#")
+
+
+def test_the_last_try_warns_only_then(ready: Rig) -> None:
+    ready.keys("#00000000#")
+    for _ in range(8):
+        ready.tick(60_000)
+        screen = ready.keys("1111#")
+        assert not any("wipes" in line for line in screen)
+        assert not any("wipes" in line for line in ready.tick(60_000))
+    ready.keys("1111#")
+    assert ready.tick(60_000)[-2:] == ["Wrong PIN wipes", "1 try left"]
+
+
+def test_a_wipe_limit_that_does_not_fit_is_refused(rig: Rig) -> None:
+    """Typing 1235 does not set 12: the third digit shows, and # refuses what is there."""
+    rig.keys(PIN + "#" + PIN + "#")
+    screen = rig.keys("1235")
+    assert "123" in screen
+    assert "3 to 15" in rig.keys("#")
+    assert not rig.vault.has_pin()
+    assert "Your PIN is set" in rig.keys("***12#")
+    assert rig.vault.pin_limit() == 12
+
+
+def test_no_credentials_screen_reads_as_sentences(rig: Rig) -> None:
+    screen = rig.keys(PIN + "#" + PIN + "##*")
+    assert screen[1:] == ["No credentials.", "Enroll one from", "a computer."]
 
 
 def test_wipe_limit_is_chosen_at_pin_setup(rig: Rig) -> None:

@@ -95,7 +95,10 @@ def test_hex_challenge_typed_with_star_shift(tmp_path: Path) -> None:
     rig = bench(tmp_path)
     suite = "OCRA-1:HOTP-SHA1-6:QH08"
     rig.enroll("hex", suite)
-    rig.keys("#")
+    assert rig.keys("#")[-1] == "*1=E *2=F #=OK"  # the hint, before any key
+    assert rig.keys("*")[-1] == "1=E 2=F *=delete"
+    assert "E" in rig.keys("1")  # `*` `1` types E
+    rig.keys("**")  # and `*` `*` deletes it
     rig.keys("AB*1*2CD")  # A B E F C D
     assert "ABEFCD" in rig.keys("9")[2]
     rig.keys("**")  # delete the 9
@@ -196,7 +199,8 @@ def test_sign_connected_shows_fields_and_signs_them(tmp_path: Path) -> None:
     rig.request(1, "respond", name="pay", fields={"account": "998877", "amount": "10000"})
     screen = rig.read()
     assert "Acct 998877" in screen and "Amount 10000" in screen
-    rig.keys("#" + RFC_PIN + "#")
+    assert rig.keys("#")[0].startswith("Signing")  # a signature, not a login
+    rig.keys(RFC_PIN + "#")
     [reply] = replies(rig)
     want = oath.str2ocrasuite(suite)(KEY32, Q="0699887710000")
     assert reply["response"] == str(want).zfill(8)

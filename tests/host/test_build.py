@@ -149,3 +149,23 @@ def test_release_refuses_firmware_that_imports_the_debug_link(tmp_path: Path) ->
         "ww/app.mpy",
         "ww/debuglink.mpy",
     }
+
+
+def test_each_board_and_kind_builds_into_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make build BOARD=pico`, then BOARD=esp32, then DEBUG=1: three trees, none overwritten."""
+    import json
+
+    from click.testing import CliRunner
+
+    from watchword.cli.main import cli
+
+    monkeypatch.setattr(builder, "repo_root", lambda: tmp_path)
+    for args in (["--board", "pico"], ["--board", "esp32"], ["--board", "pico", "--debug"]):
+        done = CliRunner().invoke(cli, ["build", *args])
+        assert done.exit_code == 0, done.output
+    for board, kind in (("pico", "release"), ("esp32", "release"), ("pico", "debug")):
+        manifest = json.loads((tmp_path / "build" / board / kind / builder.MANIFEST).read_text())
+        assert (manifest["board"], manifest["debug"]) == (board, kind == "debug")
+    assert not (tmp_path / "build" / "release").exists()

@@ -94,8 +94,9 @@ BEFORE = ["blank.png", "old.pskcxml", "web.png"]
         ),
         (["bank", "--from-uri", TOTP_URI, "--pskc", "new.pskcxml"], "no terminal to ask on"),
         (
-            ["bank", "--suite", "TOTP-SHA512-6-30", "--generate", "--oath-csv", "new.csv"],
-            "SHA512",
+            # privacyIDEA would read a 20-byte seed as SHA1
+            ["bank", "--suite", "TOTP-SHA512-6-30", "--secret", "ab" * 20, "--oath-csv", "new.csv"],
+            "20-byte seed as SHA1, not SHA512",
         ),
         (["bank,1", "--suite", SUITE, "--generate", "--oath-csv", "new.csv"], "serial"),
         (

@@ -161,8 +161,8 @@ class Corrupting:
         self.victim = victim + ".new"
         self.active = False
 
-    def enter_raw_repl(self, soft_reset: bool = True) -> None:
-        self.inner.enter_raw_repl(soft_reset=soft_reset)
+    def enter_raw_repl(self, soft_reset: bool = True, timeout_overall: float = 10) -> None:
+        self.inner.enter_raw_repl(soft_reset=soft_reset, timeout_overall=timeout_overall)
 
     def exit_raw_repl(self) -> None:
         self.inner.exit_raw_repl()
@@ -287,3 +287,32 @@ def test_a_token_that_refuses_maintenance_stops_the_flash() -> None:
 def test_a_plain_micropython_repl_needs_no_maintenance(device: Device) -> None:
     assert flasher.let_flashing_in(device.port, lambda _line: None) is False
     assert device.files() == {}
+
+
+@pytest.mark.parametrize("answers_hello", [False, True])
+def test_a_port_without_a_repl_times_out_saying_what_it_waited_for(
+    tmp_path: Path, answers_hello: bool
+) -> None:
+    """A silent port, or one that speaks the link but has no REPL: the real command gives
+    up after --wait and says what it was waiting for, instead of hanging."""
+    import sys
+
+    fake = FakeToken(debug=True) if answers_hello else None
+    master, slave = (fake.master, fake.slave) if fake else pty.openpty()
+    port = os.ttyname(slave)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "watchword", "flash", "--board", "pico", "--port", port,
+             "--wait", "1", "--json"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        if fake:
+            fake.close()
+        else:
+            os.close(master)
+            os.close(slave)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [line] = done.stdout.splitlines()  # --json: one line, nothing mpremote printed
+    message = json.loads(line)["error"]["message"]
+    assert message.startswith(f"no MicroPython REPL answered on {port} within 1 s (waited for")

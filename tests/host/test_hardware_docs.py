@@ -189,3 +189,28 @@ def test_parts_draw_power_from_3v3_never_5v() -> None:
                 assert w.board_pin.label in supply
             if w.kind == "ground":
                 assert w.board_pin.label == "GND"
+
+
+def test_readme_power_row_names_the_pins_wiring_md_wires() -> None:
+    """One answer for where the parts take 3.3 V: the README's summary row and every
+    board's table in WIRING.md (from which the diagrams are drawn) agree."""
+    import re
+
+    from watchword.paths import repo_root
+
+    readme = (repo_root() / "README.md").read_text()
+    header = next(line for line in readme.splitlines() if line.startswith("| part | "))
+    power = next(line for line in readme.splitlines() if line.startswith("| Power for all parts"))
+    heads = [h.strip() for h in header.strip("|").split("|")][1:]
+    cells = [c.strip() for c in power.strip("|").split("|")][1:]
+    wiring_md = (repo_root() / "hardware" / "WIRING.md").read_text()
+    for head, cell in zip(heads, cells, strict=True):
+        for name in re.findall(r"`(\w+)`", head):
+            section = wiring_md.split(f"(boards/{name}.json)", 1)[1].split("\n## ", 1)[0]
+            rows = [r.split("|") for r in section.splitlines() if r.startswith("| ")]
+            wired = {r[4].strip() for r in rows if r[5].strip().startswith("3.3 V")}
+            label = next(r[3].strip() for r in rows if r[5].strip().startswith("3.3 V"))
+            shown = re.fullmatch(rf"{re.escape(label)} \((.+)\), GND", cell)
+            assert shown, f"{name}: {cell!r}"
+            pins = {p.removeprefix("pin ") for p in shown.group(1).split(", ")}
+            assert pins == wired, f"{name}: README says {cell}, WIRING.md wires {wired}"

@@ -40,10 +40,13 @@ def test_lines_read_back_as_the_same_credentials() -> None:
 @pytest.mark.parametrize(
     ("cred", "why"),
     [
-        (Credential("m", "TOTP-SHA512-6-30", bytes(64)), "SHA512"),
-        (Credential("m", "TOTP-SHA256-6-30", bytes(20)), "read as SHA1"),
-        (Credential("m", "HOTP-SHA1-6", bytes(32)), "not SHA1"),
-        (Credential("m", "HOTP-SHA1-6", bytes(64)), "not SHA1"),
+        (Credential("m", "TOTP-SHA512-6-30", bytes(20)), "20-byte seed as SHA1, not SHA512"),
+        (Credential("m", "TOTP-SHA256-6-30", bytes(20)), "seed as SHA1, not SHA256"),
+        (Credential("m", "HOTP-SHA1-6", bytes(32)), "as SHA256, not SHA1"),
+        (Credential("m", "HOTP-SHA1-6", bytes(64)), "as SHA512, not SHA1"),
+        # privacyIDEA reads 56 hex digits as SHA224 and 96 as SHA384
+        (Credential("m", "HOTP-SHA1-6", bytes(28)), "28-byte seed as SHA224, not SHA1"),
+        (Credential("m", "TOTP-SHA1-6-30", bytes(48)), "48-byte seed as SHA384, not SHA1"),
         (Credential("m", "OCRA-1:HOTP-SHA1-6:C-QN08", SEED20, 3), "no counter column"),
         (Credential("a,b", "HOTP-SHA1-6", SEED20), "serial"),
         (Credential("#a", "HOTP-SHA1-6", SEED20), "serial"),
@@ -54,6 +57,19 @@ def test_lines_read_back_as_the_same_credentials() -> None:
 def test_what_an_importer_would_misread_is_refused(cred: Credential, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         csv_line(cred)
+
+
+def test_the_seed_lengths_that_say_the_hash_are_written() -> None:
+    assert csv_line(Credential("m", "TOTP-SHA512-6-30", bytes(64))).split(", ")[2] == "totp"
+    assert csv_line(Credential("m", "HOTP-SHA1-6", bytes(16)))  # 16 bytes: SHA1 everywhere
+    assert csv_line(Credential("m", "HOTP-SHA256-6", SEED32))
+
+
+def test_seeds_that_mean_a_hash_the_token_lacks_are_refused() -> None:
+    with pytest.raises(ValueError, match="28-byte seed means SHA224"):
+        parse_oath_csv(f"x, {bytes(28).hex()}, hotp, 6\n")
+    with pytest.raises(ValueError, match="48-byte seed means SHA384"):
+        parse_oath_csv(f"x, {bytes(48).hex()}, totp, 6\n")
 
 
 def test_an_ocra_counter_of_zero_fits() -> None:

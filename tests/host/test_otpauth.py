@@ -103,7 +103,6 @@ def test_what_the_token_has_no_use_for_is_ignored_with_a_note() -> None:
         ("otpauth://totp/x?secret=", "no secret"),
         ("otpauth://totp/x?secret=GEZDGNBV1Y3TQOJQ", "not base32"),
         ("otpauth://totp/x?secret=GEZDGNBVG", "not valid base32"),
-        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP", "10 bytes"),  # 80 bits: too short
         (f"otpauth://totp/x?secret={B32 * 4}", "80 bytes"),
         (f"otpauth://totp/x?secret={B32}&algorithm=MD5", "MD5"),
         (f"otpauth://totp/x?secret={B32}&digits=5", "5 digits"),
@@ -128,6 +127,25 @@ def test_refused_with_one_clear_line(uri: str, why: str) -> None:
         parse_uri(uri)
     assert "\n" not in str(info.value)
     assert B32 not in str(info.value)  # an error never repeats the secret
+
+
+@pytest.mark.parametrize("counter", [0, 1, 7, 1000])
+def test_a_short_secret_from_a_real_service_is_taken_with_the_same_codes(counter: int) -> None:
+    import hashlib
+
+    import oath
+
+    from watchword.oath import hotp
+
+    key = parse_uri("otpauth://hotp/Example:me?secret=JBSWY3DPEHPK3PXP&counter=0")
+    assert len(key.secret) == 16 and key.secret.startswith(base64.b32decode("JBSWY3DPEHPK3PXP"))
+    assert any("10 bytes" in note and "same codes" in note for note in key.notes)
+    # the padded secret gives the service's codes (computed by `oath` from the 10 bytes)
+    service_key = base64.b32decode("JBSWY3DPEHPK3PXP").hex()
+    assert hotp.hotp(key.secret, counter, 6, "sha1") == oath.hotp(service_key, counter)
+    totp = parse_uri("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256")
+    want = oath.totp(service_key, t=counter * 30, hash=hashlib.sha256)
+    assert hotp.totp(totp.secret, counter * 30, 30, 6, "sha256") == want
 
 
 def test_build_and_parse_round_trip() -> None:

@@ -56,6 +56,8 @@ def test_write_then_read_back_with_python_pskc(tmp_path: Path) -> None:
     assert bank.serial == "bank" and bank.friendly_name == "bank" and bank.manufacturer
     assert vpn.algorithm == HOTP_URI and vpn.counter == 42 and vpn.response_length == 8
     assert vpn.algorithm_suite == "SHA1" and vpn.secret == HOTP.secret
+    # privacyIDEA takes the type after the last colon: ":totp", as it exports itself
+    assert mail.algorithm == "urn:ietf:params:xml:ns:keyprov:pskc:totp"
     assert mail.algorithm == TOTP_URI and mail.time_interval == 60 and mail.time_offset == 0
     assert mail.algorithm_suite == "SHA512" and mail.secret == TOTP.secret
 
@@ -129,6 +131,12 @@ def test_reading_files_from_other_producers(tmp_path: Path) -> None:
         time_interval=30,
     )
     plain.add_key(
+        id="hash-spelling",
+        algorithm="urn:ietf:params:xml:ns:keyprov:pskc#totp",
+        secret=b"12345678901234567890",
+        time_interval=60,
+    )
+    plain.add_key(
         id="legacy",
         algorithm="urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08",
         secret=b"12345678901234567890",
@@ -138,6 +146,7 @@ def test_reading_files_from_other_producers(tmp_path: Path) -> None:
     creds = read_pskc(path)
     assert [(c.name, c.suite) for c in creds] == [
         ("987654321", "TOTP-SHA256-8-30"),
+        ("hash-spelling", "TOTP-SHA1-6-60"),
         ("legacy", "OCRA-1:HOTP-SHA1-6:QN08"),
     ]
 

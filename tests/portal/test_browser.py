@@ -3,7 +3,9 @@ chromedriver) on `watchword portal`, with the emulated token's keypad and screen
 
 The challenge is read from the page, typed on the token's keypad through the debug link,
 and the response is read off the token's OLED pixels, as a person would read it. A replay
-of that response is refused, and connected mode ("use my token over USB") logs in too.
+of that response is refused, and connected mode ("use my token over USB") logs in too,
+saying "Confirm on your token" while the token waits. The security headers hold in the
+browser: the page runs its own scripts (by nonce) and refuses to be framed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import http.client
 import re
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,12 +84,27 @@ def wait_for_text(driver: Any, element_id: str, text: str) -> str:
     return str(driver.find_element(By.ID, element_id).text)
 
 
+def wait_for_element(driver: Any, element_id: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_S).until(ec.presence_of_element_located((By.ID, element_id)))
+
+
+def log_out(driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "logout").click()
+    wait_for_element(driver, "username")  # back on the login page
+
+
 def log_in(driver: Any, url: str) -> str:
     """Username and password; the challenge the page then shows, as digits."""
     from selenium.webdriver.common.by import By
 
     driver.get(url)
-    driver.find_element(By.ID, "username").send_keys("alice")
+    wait_for_element(driver, "username").send_keys("alice")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "next").click()
     wait_for_text(driver, "timer", "Expires in")
@@ -157,28 +173,67 @@ def test_login_in_chromium_with_the_emulated_token(
         {"csrf": token, "response": response},
         f"watchword_session={session['value']}",
     )
-    assert "That response was used already" in again and "Logged in" not in again
+    assert "Logged in" not in again and "Log in" in again
 
-    # connected mode: the portal sends the challenge over USB; the PIN goes on the keypad
-    browser.find_element(By.ID, "logout").click()
+    # connected mode: the portal sends the challenge over USB; the PIN goes on the keypad,
+    # and the page says so while the token waits
+    log_out(browser)
     log_in(browser, portal_url)
     ready.debug.press("*")  # leave the response screen
-    approve = threading.Thread(target=approve_on_token, args=(ready,))
-    approve.start()
-    try:
-        browser.find_element(By.ID, "usb").click()
-        assert wait_for_text(browser, "status", "Logged in") == "Logged in"
-    finally:
-        approve.join(WAIT_S)
+    # refused on the token: the page says so, and the same challenge can be tried again
+    browser.find_element(By.ID, "usb").click()
+    status = wait_for_text(browser, "usb-status", "Confirm on your token")
+    assert status == "Confirm on your token: your PIN (or finger), then #."
+    assert not browser.find_element(By.ID, "usb").is_enabled()
+    ready.wait_for("Approve login")
+    ready.debug.press("*")
+    refused = wait_for_text(browser, "error", "Refused on the token")
+    assert refused == "Refused on the token: nothing was sent."
+    browser.find_element(By.ID, "usb").click()
+    wait_for_text(browser, "usb-status", "Confirm on your token")
+    ready.wait_for("Approve login")
+    ready.debug.press(PIN + "#")
+    assert wait_for_text(browser, "status", "Logged in") == "Logged in"
 
     # the first response, typed against a later login's challenge, is refused
-    browser.find_element(By.ID, "logout").click()
+    log_out(browser)
     log_in(browser, portal_url)
     submit(browser, response)
     refused = wait_for_text(browser, "error", "Wrong response")
     assert refused.startswith("Wrong response. 9 tries left before alice is locked")
 
 
-def approve_on_token(token: Token) -> None:
-    token.wait_for("Approve login")
-    token.debug.press(PIN + "#")
+def test_the_portal_sends_its_security_headers_and_cannot_be_framed(
+    browser: Any, portal_url: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    parts = urllib.parse.urlsplit(portal_url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=WAIT_S)
+    try:
+        conn.request("GET", "/")
+        reply = conn.getresponse()
+        reply.read()
+    finally:
+        conn.close()
+    csp = reply.getheader("Content-Security-Policy") or ""
+    assert "frame-ancestors 'none'" in csp and "script-src 'nonce-" in csp
+    assert reply.getheader("X-Frame-Options") == "DENY"
+    assert reply.getheader("X-Content-Type-Options") == "nosniff"
+
+    # another site framing the login page gets nothing (the page's own scripts, which run
+    # by their nonce under this policy, are seen working in the USB step of the login test)
+    browser.get("data:text/html,<iframe id='frame' width=600 height=400></iframe>")
+    wait_for_element(browser, "frame")
+    browser.execute_script(
+        "var f = document.getElementById('frame');"
+        "f.onload = function () { document.title = 'frame loaded'; };"
+        "f.src = arguments[0];",
+        portal_url,
+    )
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, WAIT_S).until(lambda d: d.title == "frame loaded")
+    browser.switch_to.frame(browser.find_element(By.ID, "frame"))
+    assert not browser.find_elements(By.ID, "username"), "the login page loaded in a frame"
+    browser.switch_to.default_content()

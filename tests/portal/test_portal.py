@@ -74,10 +74,29 @@ def test_password_then_challenge_then_logged_in(portal: Portal) -> None:
     assert portal.client.get("/").headers["Location"].endswith("/welcome")
 
 
-def test_unknown_user_and_wrong_password_are_told_apart(portal: Portal) -> None:
-    assert errors(portal.login("mallory")) == ["Unknown user 'mallory'."]
-    assert errors(portal.login(password="not the password")) == ["Wrong password."]
-    assert errors(portal.login())[0].startswith("too many wrong passwords: try again in")
+def test_unknown_user_and_wrong_password_look_the_same_to_a_visitor(
+    portal: Portal, caplog: pytest.LogCaptureFixture
+) -> None:
+    portal.verifier.add_user("bob")  # no password
+    caplog.set_level("INFO", logger="watchword.portal")
+    assert errors(portal.login("mallory")) == ["Wrong username or password."]
+    assert errors(portal.login("bob")) == ["Wrong username or password."]
+    assert errors(portal.login(password="not the password")) == ["Wrong username or password."]
+    assert errors(portal.login()) == ["Too many wrong passwords: wait 2 s, then try again."]
+    # a name nobody has is throttled alike: the waits do not tell who has an account
+    assert errors(portal.login("mallory")) == [
+        "Too many wrong passwords: wait 2 s, then try again."
+    ]
+    portal.clock.advance(2)
+    assert errors(portal.login("mallory")) == ["Wrong username or password."]
+    assert errors(portal.login("mallory")) == [
+        "Too many wrong passwords: wait 4 s, then try again."
+    ]
+    # the details are for the administrator, in the server's log
+    logged = caplog.text
+    assert "unknown user 'mallory'" in logged
+    assert "bob has no password: set one with `watchword server password bob`" in logged
+    assert "watchword server" not in portal.login("bob")
 
 
 def test_a_wrong_response_says_so_and_gives_a_new_challenge(portal: Portal) -> None:
@@ -85,7 +104,7 @@ def test_a_wrong_response_says_so_and_gives_a_new_challenge(portal: Portal) -> N
     first = field(page, "challenge")
     again = portal.respond(page, wrong(response_to(first)))
     assert errors(again) == [
-        "Wrong response. 2 tries left before alice is locked; next try in 2 s."
+        "Wrong response. 2 tries left before alice is locked; wait 2 s before the next try."
     ]
     assert field(again, "challenge") != first
 
@@ -103,13 +122,13 @@ def test_throttled_with_the_time_left_then_locked(portal: Portal) -> None:
     page = portal.login()
     page = portal.respond(page, wrong(response_to(field(page, "challenge"))))
     too_soon = portal.respond(page, response_to(field(page, "challenge")))
-    assert errors(too_soon) == ["Too many failed attempts: locked for 2 s more."]
+    assert errors(too_soon) == ["Too many failed attempts: wait 2 s, then try again."]
     portal.clock.advance(2)
     page = portal.respond(too_soon, wrong(response_to(field(too_soon, "challenge"))))
     portal.clock.advance(4)
     locked = portal.respond(page, wrong(response_to(field(page, "challenge"))))
     assert field(locked, "locked") == "Account locked"
-    assert "an administrator must unlock it" in locked
+    assert "ask your administrator" in locked and "watchword server" not in locked
     portal.verifier.unlock("alice")
     page = portal.client.get("/challenge").text
     assert (
@@ -134,10 +153,43 @@ def test_a_replayed_request_is_refused(portal: Portal) -> None:
     attacker = make_app(portal.verifier)
     attacker.set_cookie(COOKIE, cookie.value)
     replay = attacker.post("/respond", data=form, follow_redirects=True).text
-    assert errors(replay) == [
-        "That response was used already: type this new challenge on your token."
-    ]
+    # the login moved on to a new session: the captured one is ended in the store
+    assert errors(replay) == ["Your login took too long: start again."]
     assert "Logged in" not in replay
+
+
+def test_a_cookie_copied_before_logout_is_dead_after_it(portal: Portal) -> None:
+    page = portal.login()
+    done = portal.respond(page, response_to(field(page, "challenge")))
+    assert field(done, "status") == "Logged in"
+    cookie = portal.client.get_cookie(COOKIE)
+    assert cookie is not None
+    thief = make_app(portal.verifier)
+    thief.set_cookie(COOKIE, cookie.value)
+    assert field(thief.get("/welcome").text, "user") == "alice"  # before: the same session
+    portal.client.post("/logout", data={"csrf": csrf(done)})
+    after = thief.get("/welcome", follow_redirects=True).text
+    assert "Welcome" not in after and 'id="login"' in after
+
+
+def test_security_headers_on_every_page(portal: Portal) -> None:
+    for reply in (portal.client.get("/"), portal.client.get("/challenge")):
+        csp = reply.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert reply.headers["X-Frame-Options"] == "DENY"
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    page = portal.client.get("/")
+    nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<style nonce="{nonce}">' in page.text
+
+
+def test_the_cookie_is_secure_over_https(portal: Portal) -> None:
+    plain = portal.client.get("/")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    secure = make_app(portal.verifier).get("/", base_url="https://portal.example")
+    assert "; Secure" in secure.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" in secure.headers
 
 
 def test_forms_need_the_sessions_csrf_token(portal: Portal) -> None:
@@ -182,7 +234,9 @@ def test_two_portal_processes_share_sessions_through_the_store(store: Store, clo
     assert field(done, "status") == "Logged in"
 
 
-def test_a_database_outage_is_one_clear_page(tmp_path: Path, clock: Clock) -> None:
+def test_a_database_outage_is_one_clear_page(
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "watchword.db"
     with Store(str(path)) as s:
         s.init()
@@ -197,7 +251,8 @@ def test_a_database_outage_is_one_clear_page(tmp_path: Path, clock: Clock) -> No
         "/respond", data={"csrf": csrf(page), "response": "123456"}, follow_redirects=True
     )
     assert reply.status_code == 503
-    assert field(reply.text, "problem").startswith(f"no database at {path}")
+    assert field(reply.text, "problem") == "Please try again later."
+    assert f"no database at {path}" in caplog.text
 
 
 def test_a_user_with_a_one_time_code_token_types_the_code(store: Store, clock: Clock) -> None:
@@ -224,10 +279,42 @@ def test_a_user_without_credentials_is_told_so(portal: Portal) -> None:
     )
     reply = portal.client.get("/challenge")
     assert reply.status_code == 403
-    assert "carol has no OCRA credential" in field(reply.text, "problem")
+    assert field(reply.text, "problem") == (
+        "Login with a token is not set up for this account: ask your administrator."
+    )
 
 
 def test_each_request_leaves_no_database_connection_open(portal: Portal) -> None:
     page = portal.login()
     portal.respond(page, response_to(field(page, "challenge")))
     assert portal.verifier.store._all == []
+
+
+def test_connected_mode_answers_the_pages_script_in_json(portal: Portal) -> None:
+    """The USB button's script posts in the background and goes where the reply says, with
+    the outcome in words (here: no token on USB, so back to the challenge with the reason)."""
+    page = portal.login()
+    reply = portal.client.post(
+        "/usb", data={"csrf": csrf(page)}, headers={"Accept": "application/json"}
+    )
+    assert reply.is_json
+    assert reply.json == {
+        "next": "/challenge",
+        "outcome": "Not logged in: see why below.",
+    }
+    shown = portal.client.get("/challenge").text
+    assert errors(shown) == ["No token found on USB: plug it in, or type the response."]
+    plain = portal.client.post("/usb", data={"csrf": csrf(page)})
+    assert plain.status_code == 302  # without the script, the form's redirect
+
+
+def test_a_cookie_forged_with_the_signing_key_is_not_a_session(portal: Portal) -> None:
+    """Even someone holding the cookie key cannot make a session: its id must be in the
+    store, and only a login puts it there."""
+    app = create_app(portal.verifier, secret_key=b"test key", token_finder=lambda: None)
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    forged = serializer.dumps({"user": "alice", "step": "in", "sid": "made-up", "csrf": "x"})
+    client = app.test_client()
+    client.set_cookie(COOKIE, forged)
+    page = client.get("/welcome", follow_redirects=True).text
+    assert "Welcome" not in page and 'id="login"' in page

@@ -1,7 +1,7 @@
 """Fuzzing the token's link: frame generators, an independent model of the framing, and a
 checker that holds the link's replies to the protocol.
 
-The framing model splits the byte stream into frames the way DESIGN.md says a token must: a
+The framing model splits the byte stream into frames the way docs/DESIGN.md says a token must: a
 newline ends a frame, an empty line is no frame, a line over 1 KiB is one `too_long` frame.
 The checker then wants exactly one well-formed reply per frame: at once and in order, except
 for requests that need the user, which are answered by id when the user acts or the request
@@ -293,7 +293,7 @@ def check_reply(
     raw: bytes, clean_messages: bool = False, ascii_only: bool = True
 ) -> dict[str, Any]:
     """One reply frame, held to the protocol; returns it decoded. With clean_messages, an
-    error's message must also be one line of printable text (DESIGN.md: one clear line).
+    error's message must also be one line of printable text (docs/DESIGN.md: one clear line).
     Without ascii_only, bytes over 0x7E pass (control bytes never do)."""
     assert raw.endswith(b"\n"), f"reply without its newline: {raw[:200]!r}"
     body = raw[:-1]

@@ -28,7 +28,7 @@ def quiet_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_replies_are_ascii_under_micropython(tmp_path: Path) -> None:
     """A request is ASCII, but what it carries can be any text (JSON escapes). The reply that
-    echoes it must still be ASCII (DESIGN.md: frames are ASCII only), on the board too."""
+    echoes it must still be ASCII (docs/DESIGN.md: frames are ASCII only), on the board too."""
     frames = [
         {"id": 1, "op": "h\u00e9llo"},
         {"id": 2, "op": "enroll", "name": "n", "suite": "caf\u00e9", "secret": "31" * 20},
@@ -55,14 +55,15 @@ def test_unknown_op_message_is_one_clean_line(ram_dir: Path, quiet_store: None) 
 
 
 def test_list_of_a_full_token_fits_in_a_frame(ram_dir: Path, quiet_store: None) -> None:
-    """DESIGN.md: a frame is at most 1 KiB. Sixteen credentials with long names and the
+    """docs/DESIGN.md: a frame is at most 1 KiB. Sixteen credentials with long names and the
     longest suite make a list reply of about 1.7 KiB."""
     token = Token(ram_dir / "v")
     b: Bench = token.bench
     b.set_pin()
     suite = "OCRA-1:HOTP-SHA512-8:C-QN08-PSHA512-S512-T48H"
     for i in range(b.vault.CAPACITY):
-        b.vault.add(f"credential-{i:05}", suite, SECRET, counter=2**63 - 1)
+        meta = {"mode": "mutual", "verify": "finger-and-pin"}  # the longest list entry
+        b.vault.add(f'"credential"-{i:03}', suite, SECRET, counter=2**63 - 1, meta=meta)
     token.stream.incoming.append(b'{"id": 1, "op": "list"}\n')
     token.link.poll(b.now)
     out = token.stream.take()

@@ -43,11 +43,15 @@ def pg_cluster() -> Cluster:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a SQLite file path, or a fresh PostgreSQL database's URL."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty database: a SQLite file path (its key beside it, the default), or a fresh
+    PostgreSQL database's URL (its key file named by $WATCHWORD_KEY_FILE)."""
+    monkeypatch.delenv("WATCHWORD_KEY", raising=False)
+    monkeypatch.delenv("WATCHWORD_KEY_FILE", raising=False)
     if request.param == "sqlite":
         return str(tmp_path / "watchword.db")
     cluster: Cluster = request.getfixturevalue("pg_cluster")
+    monkeypatch.setenv("WATCHWORD_KEY_FILE", str(tmp_path / "pg.key"))
     return cluster.new_database()
 
 

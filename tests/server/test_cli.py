@@ -179,18 +179,19 @@ def test_a_newer_schema_is_refused(db: str) -> None:
         import psycopg
 
         with psycopg.connect(db, autocommit=True) as conn:
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     else:
         with sqlite3.connect(db) as conn:
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     for args in (("users",), ("verify", "alice", "123456"), ("init",)):
         line = one_error_line(run("server", *args, "--db", db))
-        assert "schema version 2, newer than this Watchword's 1: upgrade Watchword" in line
+        assert "schema version 9, newer than this Watchword's 2: upgrade Watchword" in line
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
+    empty.chmod(0o600)
     assert "watchword server init" in one_error_line(run("server", "users", "--db", str(empty)))
 
 
@@ -230,3 +231,67 @@ def test_the_real_command_exits_1_with_one_line(tmp_path: Path) -> None:
         f" `watchword server init --db {tmp_path / 'x.db'}`"
     )
     assert not (tmp_path / "x.db").exists()  # a read never creates the file
+
+
+def test_an_encrypted_pskc_import_asks_for_its_passphrase(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchword.credential import Credential
+    from watchword.formats.pskc import pskc_bytes
+
+    path = tmp_path / "fob.pskc"
+    fob = Credential("fob", "HOTP-SHA1-6", bytes.fromhex(KEY_HEX))
+    path.write_bytes(pskc_bytes([fob], "a long passphrase", iterations=1000))
+    monkeypatch.delenv("WATCHWORD_PSKC_PASSPHRASE", raising=False)
+    # no terminal: one line that says what to pass
+    line = one_error_line(run("server", "import", "alice", str(path), "--db", db))
+    assert "pass --pskc-passphrase" in line and "no terminal to ask on" in line
+    # on a terminal it asks, as `enroll` does
+    monkeypatch.setattr("watchword.cli.server._stdin_is_terminal", lambda: True)
+    done = run("server", "import", "alice", str(path), "--db", db, stdin="a long passphrase\n")
+    assert done.code == 0, done
+    assert "Passphrase of" in done.err and "Imported for alice: fob (hotp)." in done.out
+
+
+def test_a_password_prompt_without_a_terminal_points_to_password_stdin(db: str) -> None:
+    done = run("server", "add-user", "bob", "--password", "--db", db, stdin="secret pw 1\n")
+    line = one_error_line(done)
+    assert "--password-stdin" in line and "Aborted" not in done.err + done.out
+    assert "GetPassWarning" not in done.err
+
+
+def test_an_unsupported_database_url_says_which_are(tmp_path: Path) -> None:
+    for args in (("users",), ("init",)):
+        line = one_error_line(run("server", *args, "--db", "mysql://x"))
+        assert line == (
+            "error: unsupported database URL mysql://x: give a SQLite file path"
+            " (or sqlite:///path) or postgresql://user@host/db"
+        )
+
+
+def test_counts_are_plural_only_when_more_than_one(db: str) -> None:
+    run("server", "challenge", "alice", "--db", db)
+    run("server", "verify", "alice", "000000", "--db", db)
+    (line,) = run("server", "users", "--db", db).out.splitlines()
+    assert ", 1 failure\t" in line
+    run("server", "unlock", "alice", "--db", db)
+    (line,) = run("server", "users", "--db", db).out.splitlines()
+    assert ", 0 failures\t" in line
+
+
+def test_the_portal_on_a_port_in_use_is_one_error_line(db: str) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "watchword", "portal", "--db", db, "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use by another program: pick another with"
+        " --port (0 picks a free one)"
+    ]

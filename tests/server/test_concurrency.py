@@ -1,18 +1,21 @@
 """Several verifier processes on one store, on SQLite and on PostgreSQL: one response submitted
-by 8 processes at once is accepted exactly once, and a counter never goes backwards."""
+by 8 processes at once is accepted exactly once, a counter never goes backwards, and parallel
+password guesses get one judged per wait."""
 
 from __future__ import annotations
 
 import multiprocessing
 import random
+import threading
 from multiprocessing.synchronize import Barrier, Event
 
 import oath
 
-from server.conftest import COUNTER_SUITE, KEY
+from server.conftest import COUNTER_SUITE, KEY, PASSWORD, Clock
 from watchword.server import CredentialSpec, Policy, Store, Verifier, open_store
 
 WORKERS = 8
+GUESSES = 24
 CTX = multiprocessing.get_context("fork")
 
 
@@ -107,3 +110,38 @@ def test_a_counter_never_goes_backwards_under_concurrency(store: Store) -> None:
     assert results.count("ok") == len(accepted)
     # a code at or below an accepted counter is refused afterwards
     assert Verifier(store).verify("alice", codes[counters.index(max(accepted))]).code != "ok"
+
+
+def test_24_parallel_wrong_passwords_get_one_judged_per_wait(store: Store) -> None:
+    """Guesses fired at once queue on the user's row: the first is recorded before it is
+    compared, so the others meet its wait and are not judged at all."""
+    clock = Clock()
+    v = Verifier(store, Policy(), clock)
+    v.add_user("carol", PASSWORD)
+    for round_ in range(3):
+        codes = _guess_at_once(v, [f"guess {round_} {n}" for n in range(GUESSES)])
+        assert sorted(codes) == ["throttled"] * (GUESSES - 1) + ["wrong_password"], codes
+        wait = v.check_password("carol", "still waiting").wait
+        assert wait == Policy().delay(round_ + 1)
+        clock.advance(wait)
+    assert v.check_password("carol", PASSWORD).ok
+
+
+def _guess_at_once(v: Verifier, guesses: list[str]) -> list[str]:
+    """Each guess on a thread of its own, released together; the outcomes' codes."""
+    barrier = threading.Barrier(len(guesses))
+    codes: list[str] = []
+
+    def guess(password: str) -> None:
+        barrier.wait(timeout=30)
+        try:
+            codes.append(v.check_password("carol", password).code)
+        finally:
+            v.store.release()
+
+    threads = [threading.Thread(target=guess, args=(g,)) for g in guesses]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return codes

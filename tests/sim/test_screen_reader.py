@@ -259,13 +259,23 @@ def test_other_geometry() -> None:
 
 
 def test_ascii_art(frames: dict[str, bytes]) -> None:
+    """Two by two pixels a character: a 128-px panel fits 80 columns with its frame."""
     art = to_ascii_art(frames["code8"]).splitlines()
     assert len(art) == 32 + 2
-    assert all(len(row) == 128 + 2 for row in art)
-    assert art[0] == "┌" + "─" * 128 + "┐" and art[-1] == "└" + "─" * 128 + "┘"
-    assert art[6] == "│" + "▀" * 128 + "│"  # the rule at y=10
-    assert re.fullmatch(r"│[ ▀▄█]{128}│", art[10])
+    assert all(len(row) == 64 + 2 for row in art)
+    assert art[0] == "┌" + "─" * 64 + "┐" and art[-1] == "└" + "─" * 64 + "┘"
+    assert art[6] == "│" + "▀" * 64 + "│"  # the rule at y=10
+    assert re.fullmatch(r"│[ ▘▝▀▖▌▞▛▗▚▐▜▄▙▟█]{64}│", art[10])
     assert to_ascii_art(bytes(1024)).count("█") == 0
+
+
+@pytest.mark.parametrize("columns", [66, 50, 34, 20])
+def test_ascii_art_fits_a_narrow_terminal(frames: dict[str, bytes], columns: int) -> None:
+    """A narrower terminal gets a smaller box; ink is never lost, only merged."""
+    art = to_ascii_art(frames["code8"], columns=columns).splitlines()
+    assert all(len(row) <= columns for row in art)
+    assert "█" in "".join(art) or "▀" in "".join(art)
+    assert "─" * (columns - 2) in art[0] or len(art[0]) < columns
 
 
 def test_png(frames: dict[str, bytes], tmp_path: Path) -> None:

@@ -118,6 +118,7 @@ class ScreenFixtures:
         self.seen: dict[str, Seen] = {}
         self.passed: set[str] = set()
         self.collected: set[str] = set()
+        self.unpinned: set[str] = set()  # skip_ui tests: no record is kept for them
         self.current: str | None = None
         self.mismatches: list[Mismatch] = []
         self._original = DebugClient.screen
@@ -153,6 +154,8 @@ class ScreenFixtures:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         skip = item.get_closest_marker("skip_ui") is not None
+        if skip:
+            self.unpinned.add(test_key(item))
         self.current = None if skip else test_key(item)
         yield
         self.current = None
@@ -207,7 +210,8 @@ class ScreenFixtures:
         store = self.store
         files = {key.split("::")[0] for key in self.collected}
         for key in list(store.tests):  # tests that are gone from files that were collected
-            if key.split("::")[0] in files and key not in self.collected:
+            gone = key.split("::")[0] in files and key not in self.collected
+            if gone or key in self.unpinned:
                 del store.tests[key]
         for key in self.passed:
             seen = self.seen.get(key)

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import binascii
 import json
+import re
+import shlex
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -133,6 +137,29 @@ def test_keys_clicked_and_typed_on_the_page_reach_the_token_beside_the_cli(
     response = response_on_screen(lines)
     compute = oath.str2ocrasuite(SUITE)
     assert response == str(compute(binascii.unhexlify(SECRET), Q="31415926"))
+
+
+def test_the_pages_hint_works_as_printed(page: tuple[Page, Token]) -> None:
+    """The command the page prints for the USB link, run as a user pastes it."""
+    from selenium.webdriver.common.by import By
+
+    ui, token = page
+    token.set_pin()
+    deadline = time.monotonic() + 20
+    hint = ""
+    while token.sim.port not in hint:
+        assert time.monotonic() < deadline, f"the page never showed the port: {hint!r}"
+        hint = ui.driver.find_element(By.ID, "port-cmd").text
+    words = shlex.split(hint)
+    assert words[0] == "watchword"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *words], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    ui.wait_for("Check ")
+    ui.click("#")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Enrolled bank." in out and re.search(r"^secret: [0-9a-f]{40}$", out, re.M)
 
 
 def test_the_sensor_button_follows_the_board(page: tuple[Page, Token]) -> None:

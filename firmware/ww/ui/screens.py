@@ -108,9 +108,9 @@ def finger(fb, title, prompt, note):
 
 def set_limit(fb, typed, default, note):
     _clear(fb, "Wipe after")
-    _center(fb, "how many wrong", 14)
-    _center(fb, "PINs? (3-15)", 24)
-    _big(fb, typed or str(default), 36)
+    _center(fb, "how many wrong", 13)
+    _center(fb, "PINs? (3-15)", 22)
+    _big(fb, typed or str(default), 33)  # clear of the footer's note
     if note:
         _footer(fb, note)
 
@@ -121,7 +121,7 @@ def idle(fb, name, count):
         _center(fb, "%d credential%s" % (count, "" if count == 1 else "s"), 24)
         _footer(fb, "# to start")
     else:
-        _lines(fb, ("No credentials", "enroll from a", "computer"), 18)
+        _lines(fb, ("No credentials.", "Enroll one from", "a computer."), 18)
 
 
 def pick(fb, names, index):
@@ -133,15 +133,19 @@ def pick(fb, names, index):
     # the list fills the screen; the keys are A=up, B=down, #=pick, *=back
 
 
-def entry(fb, name, prompt, typed, note, shift):
-    """Typing what a credential asks for: a challenge, a transaction field, a server code."""
+def entry(fb, name, prompt, typed, note, shift, hex_keys=False):
+    """Typing what a credential asks for: a challenge, a transaction field, a server code.
+
+    Hex entry: A-D are keys of their own; `*` then 1 or 2 types E or F (`*` `*` deletes)."""
     _clear(fb, name)
     _center(fb, prompt, 13)
     _entry(fb, typed, 24)
     if shift:
         _footer(fb, "1=E 2=F *=delete")
+    elif note:
+        _footer(fb, note)
     else:
-        _footer(fb, note or "#=OK  *=delete")
+        _footer(fb, "*1=E *2=F #=OK" if hex_keys else "#=OK  *=delete")
 
 
 def show_code(fb, name, hint, code):
@@ -162,7 +166,7 @@ def pin(fb, title, detail, typed, attempts_left, note, over_usb=False):
     if note:
         _center(fb, note, 42)
     if attempts_left is not None:
-        _footer(fb, "%d tries left" % attempts_left)
+        _footer(fb, "1 try left" if attempts_left == 1 else "%d tries left" % attempts_left)
     else:
         _footer(fb, "#=OK  *=cancel")
 

@@ -22,7 +22,7 @@ BOARD_HELP = "Board whose pin map goes on the token (hardware/boards/NAME.json).
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where to write the tree (default: build/release).",
+    help="Where to write the tree (default: build/BOARD/release, or build/BOARD/debug).",
 )
 def build_command(board: str, debug: bool, out: Path | None) -> None:
     """Compile the firmware to .mpy for a board and print a size report."""

@@ -13,7 +13,7 @@ import click
 
 from watchword.link import Client, TokenError
 from watchword.link.client import USER_WAIT_S, LinkTimeout
-from watchword.link.ports import pick
+from watchword.link.ports import pick, wrong_link
 from watchword.server.errors import ServerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,6 +76,9 @@ def connect(port: str | None) -> Client:
             )
             link.await_reply(rid, USER_WAIT_S, user=True)
     except TokenError as e:
+        if e.code == "unknown_op" and "debug op" in e.message:
+            link.close()
+            raise wrong_link(link.port, "usb") from None
         if e.code != "unknown_op":  # older firmware has no clock
             link.close()
             raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import click
 
 from watchword.cli.common import emit, fails_cleanly, json_option, port_option
@@ -44,7 +46,8 @@ def screen(png: str | None, art: bool, port: str | None, as_json: bool) -> None:
     lines = shot.text()
     text = "\n".join(lines)
     if art:
-        text = to_ascii_art(shot.fb, shot.width, shot.height) + "\n" + text
+        columns = min(shutil.get_terminal_size().columns, shot.width // 2 + 2)
+        text = to_ascii_art(shot.fb, shot.width, shot.height, columns) + "\n" + text
     emit(as_json, {"lines": lines}, text)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
-from watchword.link.client import USER_WAIT_S
+from watchword.cli.ontoken import ask_user
 
 
 @click.group()
@@ -27,9 +27,8 @@ def enroll(label: str, port: str | None, as_json: bool) -> None:
     if not 1 <= len(label) <= 16 or not label.isprintable():
         raise ValueError("the label is 1-16 printable characters")
     with connect(port) as link:
-        if not as_json:
-            click.echo("On the token: type your PIN, then place the finger three times.")
-        reply = link.call("finger_enroll", wait=USER_WAIT_S, label=label)
+        announce = "On the token: type your PIN, then #, then place the finger three times."
+        reply = ask_user(link, "finger_enroll", {"label": label}, announce, as_json)
     emit(as_json, reply, f"Finger '{label}' added in slot {reply['slot']}.")
 
 
@@ -55,9 +54,8 @@ def list_fingers(port: str | None, as_json: bool) -> None:
 def delete(slot: int, port: str | None, as_json: bool) -> None:
     """Delete the finger in SLOT; confirm it on the token with #."""
     with connect(port) as link:
-        if not as_json:
-            click.echo(f"Confirm deleting finger {slot} on the token (# yes, * no).")
-        link.call("finger_delete", wait=USER_WAIT_S, slot=slot)
+        announce = f"Confirm deleting finger {slot} on the token (# yes, * no)."
+        ask_user(link, "finger_delete", {"slot": slot}, announce, as_json)
     emit(as_json, {"slot": slot}, f"Deleted finger {slot}.")
 
 

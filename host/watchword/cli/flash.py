@@ -52,9 +52,23 @@ def _port(port: str | None) -> str:
     is_flag=True,
     help="Skip the check that the board runs MicroPython for this board's port.",
 )
+@click.option(
+    "--wait",
+    type=click.FloatRange(0.5, 600),
+    default=flasher.REPL_WAIT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the board gets to show its REPL prompt, and to answer each step.",
+)
 @json_option
 def flash_command(
-    board: str, port: str | None, debug: bool, no_reset: bool, any_platform: bool, as_json: bool
+    board: str,
+    port: str | None,
+    debug: bool,
+    no_reset: bool,
+    any_platform: bool,
+    wait: float,
+    as_json: bool,
 ) -> None:
     """Build the firmware and copy it onto a board running MicroPython; the vault is kept.
 
@@ -76,6 +90,7 @@ def flash_command(
                 expect_mcu=None if any_platform else mp.get("mcu"),
                 reset=not no_reset,
                 echo=echo,
+                wait=wait,
             )
     except (builder.BuildError, flasher.FlashError, ValueError) as e:
         fail("flash_failed", str(e), as_json)

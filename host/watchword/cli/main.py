@@ -7,6 +7,8 @@ Each command's module is imported only when that command runs, so a quick comman
 from __future__ import annotations
 
 import importlib
+import json
+from typing import Any
 
 import click
 
@@ -36,7 +38,64 @@ COMMANDS = {
 }
 
 
+USAGE_EXIT = 2  # a usage error; every other error exits 1 (README: The command line)
+
+
+class OneLineError(click.ClickException):
+    """A usage error, shown as one line (`error: ...`), or as one JSON object for --json."""
+
+    def __init__(self, error: click.ClickException, as_json: bool) -> None:
+        message = error.format_message().rstrip(".")
+        ctx = getattr(error, "ctx", None)
+        if isinstance(error, click.UsageError) and ctx is not None:
+            message += f" (see `{ctx.command_path} --help`)"
+        super().__init__(message)
+        self.as_json = as_json
+
+    def show(self, file: Any = None) -> None:
+        if self.as_json:
+            error = {"code": "usage", "message": self.message}
+            click.echo(json.dumps({"ok": False, "error": error}))
+        else:
+            click.echo(f"error: {self.message}", err=True)
+
+
+class OneLineUsageError(OneLineError):
+    exit_code = USAGE_EXIT
+
+
+def one_line(error: click.ClickException, as_json: bool) -> OneLineError:
+    if isinstance(error, click.UsageError):
+        return OneLineUsageError(error, as_json)
+    return OneLineError(error, as_json)
+
+
 class LazyGroup(click.Group):
+    as_json = False  # --json anywhere on the command line
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        self.as_json = "--json" in args
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.ClickException as e:
+            raise one_line(e, self.as_json) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.NoArgsIsHelpError, OneLineError):
+            raise
+        except click.ClickException as e:
+            raise one_line(e, self.as_json) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

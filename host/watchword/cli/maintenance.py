@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
-from watchword.link.client import USER_WAIT_S
+from watchword.cli.ontoken import ask_user
 
 
 @click.command()
@@ -20,9 +20,8 @@ from watchword.link.client import USER_WAIT_S
 def maintenance(port: str | None, as_json: bool) -> None:
     """Open the token's REPL for flashing: confirm with the PIN on the token."""
     with connect(port) as link:
-        if not as_json:
-            click.echo("On the token: type your PIN to open the REPL.")
-        link.call("maintenance", wait=USER_WAIT_S)
+        announce = "On the token: type your PIN, then #, to open the REPL."
+        ask_user(link, "maintenance", {}, announce, as_json)
     emit(as_json, {}, "The REPL is open until the token is reset or unplugged.")
 
 

@@ -1,7 +1,9 @@
 """`watchword server ...`: the verifier for real users, on SQLite (default) or PostgreSQL.
 
 Every command takes `--db URL` (a SQLite file, or postgresql://...; default $WATCHWORD_DB,
-else ./watchword.db) and `--json`. Errors are one line and exit 1; a refused response
+else ./watchword.db), `--key-file FILE` (the key the store's secrets are sealed with; default
+$WATCHWORD_KEY_FILE, else the SQLite file's name + `.key`; or the key itself in
+$WATCHWORD_KEY) and `--json`. Errors are one line and exit 1; a refused response
 exits 1 too, saying why (wrong, expired, used, throttled with the time left, locked).
 """
 
@@ -17,12 +19,13 @@ import click
 
 from watchword.cli.common import emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
-from watchword.server.errors import BadFile
+from watchword.server.errors import BadFile, NeedsPassphrase
+from watchword.server.service import plural
 from watchword.verifier import group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-db_option = click.option(
+_db = click.option(
     "--db",
     "db",
     metavar="URL",
@@ -30,10 +33,27 @@ db_option = click.option(
     help="A SQLite file, or postgresql://user@host/db (default: $WATCHWORD_DB, else"
     " ./watchword.db).",
 )
+_key_file = click.option(
+    "--key-file",
+    metavar="FILE",
+    envvar="WATCHWORD_KEY_FILE",
+    default=None,
+    help="The key the store's secrets are sealed with (default: the SQLite file + .key;"
+    " $WATCHWORD_KEY may hold the key itself).",
+)
 
 
-def _verifier(db: str | None) -> Verifier:
-    return Verifier(open_store(db))
+def db_option(f: F) -> F:
+    """--db URL and --key-file FILE: the store, and the key that opens its secrets."""
+    return _db(_key_file(f))
+
+
+def _verifier(db: str | None, key_file: str | None) -> Verifier:
+    return Verifier(open_store(db, key_file=key_file))
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _read_password(prompt: bool, from_stdin: bool) -> str | None:
@@ -41,6 +61,11 @@ def _read_password(prompt: bool, from_stdin: bool) -> str | None:
         raise ValueError("give one of --password or --password-stdin")
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if prompt and not _stdin_is_terminal():
+        raise ValueError(
+            "--password asks on a terminal and there is none: pipe the password in with"
+            " --password-stdin instead"
+        )
     if prompt:
         text: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         return text
@@ -56,13 +81,22 @@ def server() -> None:
 @db_option
 @json_option
 @fails_cleanly
-def init(db: str | None, as_json: bool) -> None:
-    """Create the verifier's tables (nothing changes if they exist)."""
-    with Store(db) as store:
-        created = store.init()
-        where = store.describe()
-    text = f"{'Created' if created else 'Already set up:'} {where}"
-    emit(as_json, {"database": where, "created": created}, text)
+def init(db: str | None, key_file: str | None, as_json: bool) -> None:
+    """Create the verifier's tables and its key (nothing changes if they exist); seal the
+    secrets of a store from an older Watchword."""
+    with Store(db, key_file=key_file) as store:
+        state = store.init()
+        where, key = store.describe(), store.keys.describe()
+    text = {
+        "created": f"Created {where} (its key: {key}; keep it apart from backups of the store)",
+        "migrated": f"Sealed the secrets in {where} with the key in {key}",
+        "ready": f"Already set up: {where} (key {key})",
+    }[state]
+    emit(
+        as_json,
+        {"database": where, "key": key, "state": state, "created": state == "created"},
+        text,
+    )
 
 
 @server.command("add-user")
@@ -72,10 +106,12 @@ def init(db: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 @fails_cleanly
-def add_user(user: str, prompt: bool, from_stdin: bool, db: str | None, as_json: bool) -> None:
+def add_user(
+    user: str, prompt: bool, from_stdin: bool, db: str | None, key_file: str | None, as_json: bool
+) -> None:
     """Add a user (with a password for the portal, if given)."""
     password = _read_password(prompt, from_stdin)
-    v = _verifier(db)
+    v = _verifier(db, key_file)
     with v.store:
         v.add_user(user, password)
     emit(as_json, {"user": user, "password": password is not None}, f"Added {user}.")
@@ -87,11 +123,13 @@ def add_user(user: str, prompt: bool, from_stdin: bool, db: str | None, as_json:
 @db_option
 @json_option
 @fails_cleanly
-def password(user: str, from_stdin: bool, db: str | None, as_json: bool) -> None:
+def password(
+    user: str, from_stdin: bool, db: str | None, key_file: str | None, as_json: bool
+) -> None:
     """Set a user's portal password (asked twice, or read from stdin)."""
     text = _read_password(not from_stdin, from_stdin)
     assert text is not None
-    v = _verifier(db)
+    v = _verifier(db, key_file)
     with v.store:
         v.set_password(user, text)
     emit(as_json, {"user": user}, f"Password set for {user}.")
@@ -120,6 +158,7 @@ def import_file(
     pskc_passphrase: str | None,
     pskc_key_file: Path | None,
     db: str | None,
+    key_file: str | None,
     as_json: bool,
 ) -> None:
     """Add the credentials in a PSKC or OATH CSV file to USER: all of them, or none."""
@@ -129,8 +168,14 @@ def import_file(
             key = bytes.fromhex(_secret_file(pskc_key_file))
         except ValueError:
             raise BadFile(f"{pskc_key_file}: the PSKC key must be hex digits") from None
-    specs = read_file(file, pskc_passphrase, key)
-    v = _verifier(db)
+    try:
+        specs = read_file(file, pskc_passphrase, key)
+    except NeedsPassphrase as e:
+        if not _stdin_is_terminal():
+            raise NeedsPassphrase(e.message + "; there is no terminal to ask on") from None
+        asked: str = click.prompt(f"Passphrase of {file}", hide_input=True, err=True)
+        specs = read_file(file, asked, key)
+    v = _verifier(db, key_file)
     with v.store:
         v.add_credentials(user, specs)
     rows = [{"name": s.name, "kind": s.kind, "suite": s.suite, "digits": s.digits} for s in specs]
@@ -154,18 +199,39 @@ def _secret_file(path: Path) -> str:
     metavar="CHALLENGE",
     help="Mutual OCRA: the token's challenge; the server's response to it is printed.",
 )
+@click.option("--account", metavar="DIGITS", help="Sign mode: the transaction's account.")
+@click.option("--amount", metavar="DIGITS", help="Sign mode: the transaction's amount.")
 @db_option
 @json_option
 @fails_cleanly
 def challenge(
-    user: str, credential: str | None, client_question: str | None, db: str | None, as_json: bool
+    user: str,
+    credential: str | None,
+    client_question: str | None,
+    account: str | None,
+    amount: str | None,
+    db: str | None,
+    key_file: str | None,
+    as_json: bool,
 ) -> None:
-    """Issue a challenge for USER to type on the token; it answers once and expires."""
-    v = _verifier(db)
+    """Issue a challenge for USER to type on the token (or, with --account and --amount, a
+    transaction to sign); it answers once and expires."""
+    if (account is None) != (amount is None):
+        raise ValueError("a signature needs both --account and --amount")
+    sign = (account, amount) if account is not None and amount is not None else None
+    v = _verifier(db, key_file)
     with v.store:
-        ch = v.issue(user, credential, client_question)
+        ch = v.issue(user, credential, client_question, sign)
         left = round(ch.expires - v.clock())
-    text = f"Challenge for {user} ({ch.credential}): {group(ch.question)}"
+    if sign:
+        text = (
+            f"Sign for {user} ({ch.credential}): account {sign[0]}, amount {sign[1]}\n"
+            f"on the token: pick {ch.credential}, type the account and the amount, approve;"
+            f" or `watchword respond {ch.credential} --field account={sign[0]}"
+            f" --field amount={sign[1]}`"
+        )
+    else:
+        text = f"Challenge for {user} ({ch.credential}): {group(ch.question)}"
     text += f"\nexpires in {left} s; id {ch.id}"
     if ch.server_response:
         text += f"\nserver response: {ch.server_response} (the token checks it)"
@@ -186,10 +252,11 @@ def verify(
     challenge_id: str | None,
     credential: str | None,
     db: str | None,
+    key_file: str | None,
     as_json: bool,
 ) -> None:
     """Check USER's response (to the latest challenge) or one-time code; exit 1 if refused."""
-    v = _verifier(db)
+    v = _verifier(db, key_file)
     with v.store:
         outcome = v.verify(user, response, challenge_id, credential)
     report(outcome, as_json)
@@ -213,9 +280,9 @@ def report(outcome: Outcome, as_json: bool) -> None:
 @db_option
 @json_option
 @fails_cleanly
-def unlock(user: str, db: str | None, as_json: bool) -> None:
+def unlock(user: str, db: str | None, key_file: str | None, as_json: bool) -> None:
     """Lift USER's lockout and reset the failure count."""
-    v = _verifier(db)
+    v = _verifier(db, key_file)
     with v.store:
         v.unlock(user)
     emit(as_json, {"user": user}, f"Unlocked {user}.")
@@ -225,9 +292,9 @@ def unlock(user: str, db: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 @fails_cleanly
-def users(db: str | None, as_json: bool) -> None:
+def users(db: str | None, key_file: str | None, as_json: bool) -> None:
     """List users, their credentials and their throttling state (never secrets)."""
-    v = _verifier(db)
+    v = _verifier(db, key_file)
     with v.store:
         rows = v.users()
     lines = []
@@ -241,7 +308,8 @@ def users(db: str | None, as_json: bool) -> None:
         )
         pw = "password" if u["password"] else "no password"
         lines.append(
-            f"{u['name']}\t{pw}\t{state}, {u['failures']} failures\t{creds or 'no credentials'}"
+            f"{u['name']}\t{pw}\t{state}, {plural(u['failures'], 'failure')}"
+            f"\t{creds or 'no credentials'}"
         )
     emit(as_json, {"users": rows}, "\n".join(lines) or "no users")
 

@@ -69,7 +69,7 @@ def sim(
     no_rtc: bool,
     start_ms: int,
 ) -> None:
-    """Run an emulated token until Ctrl-C. Prints its ports first."""
+    """Run an emulated token until Ctrl-C. Prints its ports once it has booted."""
     if mpy:
         from watchword.sim.cosim import MpyRig
 
@@ -96,15 +96,16 @@ def sim(
                 f"cannot serve the page on 127.0.0.1:{ui_port} ({e.strerror}): "
                 "pick another with --ui-port"
             ) from e
-    console = sys.stdout
-    console.write(f"port: {rig.link.path}\ndebug: {rig.debug.path}\n")
-    console.write(f"flash: {rig.state}\n")
-    if page is not None:
-        console.write(f"ui: {page.start()}\n")
-    console.flush()
-    entry = register_sim(rig.link.path, rig.debug.path, str(rig.state))
+    console = sys.stdout  # boot() hands sys.stdout to the firmware (its USB serial)
+    entry = None
     try:
-        rig.boot()
+        rig.boot()  # the ports are announced once the token shows its first screen
+        console.write(f"port: {rig.link.path}\ndebug: {rig.debug.path}\n")
+        console.write(f"flash: {rig.state}\n")
+        if page is not None:
+            console.write(f"ui: {page.start()}\n")
+        console.flush()
+        entry = register_sim(rig.link.path, rig.debug.path, str(rig.state))
         rig.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -113,7 +114,8 @@ def sim(
         print(rig.audit.summary(), file=sys.stderr)
         if page is not None:
             page.stop()
-        entry.unlink(missing_ok=True)
+        if entry is not None:
+            entry.unlink(missing_ok=True)
         sys.stdout = sys.__stdout__
         sys.stdin = sys.__stdin__
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from watchword.cli.common import connect, emit, fails_cleanly, json_option, port_option
+from watchword.cli.ontoken import ask_user, listed
 from watchword.credential import (
     COUNTER_MAX,
     Credential,
@@ -27,7 +28,6 @@ from watchword.formats.otpauth import parse_uri
 from watchword.formats.pskc import PASSPHRASE_MIN, check_passphrase, check_pskc_target, pskc_bytes
 from watchword.formats.qr import read_qr
 from watchword.link import Client, TokenError
-from watchword.link.client import USER_WAIT_S
 from watchword.link.ports import devices as find_devices
 from watchword.link.ports import pick
 from watchword.oath import check_code
@@ -191,8 +191,7 @@ def enroll(
     code = check_code(cred.name, cred.suite, cred.secret, cred.counter)
     with contextlib.ExitStack() as stack:
         links = [stack.enter_context(connect(port)) for port in devices]
-        if len(links) > 1:
-            _check_name_is_free(cred.name, links)
+        _check_name_is_free(cred.name, links)
         extra = {"mode": mode} if mode != "challenge" else {}
         if policy:
             extra["verify"] = policy
@@ -356,9 +355,10 @@ def _check_name_is_free(name: str, links: list[Client]) -> None:
     for link in links:
         creds = link.credentials()
         if any(c.get("name") == name for c in creds):
+            on = f"the token on {link.port}" if len(links) > 1 else "the token"
             raise TokenError(
                 "exists",
-                f"the token on {link.port} already has a credential named {name}: "
+                f"{on} already has a credential named {name}: "
                 "nothing was enrolled; pick another name or delete that one first",
             )
 
@@ -373,20 +373,16 @@ def _enroll_on_each(
     for link in links:
         at = f" at {link.port}" if several else ""
         while True:
-            if not as_json:
-                click.echo(
-                    f"Check code {code}: press # on the token{at} if it shows the same code."
-                )
+            announce = f"Check code {code}: press # on the token{at} if it shows the same code."
+            request = {
+                "name": cred.name,
+                "suite": cred.suite,
+                "secret": cred.secret_hex,
+                "counter": cred.counter,
+                **extra,
+            }
             try:
-                link.call(
-                    "enroll",
-                    wait=USER_WAIT_S,
-                    name=cred.name,
-                    suite=cred.suite,
-                    secret=cred.secret_hex,
-                    counter=cred.counter,
-                    **extra,
-                )
+                ask_user(link, "enroll", request, announce, as_json)
             except TokenError as e:
                 if not done:
                     raise
@@ -413,9 +409,9 @@ def delete(name: str, port: str | None, as_json: bool) -> None:
     """Delete a credential; confirm it on the token with #."""
     check_name(name)
     with connect(port) as link:
-        if not as_json:
-            click.echo(f"Confirm deleting {name} on the token (# yes, * no).")
-        link.call("delete", wait=USER_WAIT_S, name=name)
+        listed(link, name)
+        announce = f"Confirm deleting {name} on the token (# yes, * no)."
+        ask_user(link, "delete", {"name": name}, announce, as_json)
     emit(as_json, {"name": name}, f"Deleted {name}.")
 
 
@@ -445,7 +441,9 @@ class _ServerTarget:
         except ServerError as e:
             raise ValueError(e.message) from None
         if user not in users:
-            raise ValueError(f"unknown user {user!r}: add it with `watchword server add-user`")
+            raise ValueError(
+                f"unknown user {user!r}: add it with `watchword server add-user {user} --db {url}`"
+            )
         if any(c["name"] == cred.name for c in users[user]["credentials"]):
             raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
         return cls(url, user)

@@ -6,11 +6,20 @@
 
 This is privacyIDEA's documented "OATH CSV" import; LinOTP reads the same columns (it names
 OCRA tokens `ocra2`, and reads no HOTP counter). The HOTP counter column is left out when it
-is 0. The format has no column for the hash of HOTP and TOTP: importers take it from the
-seed's length, 32 bytes meaning SHA256 and other lengths SHA1. So a SHA256 one-time-code
-credential needs a 32-byte seed, a SHA1 one a seed of another length, and SHA512 cannot be
-said at all; nor has it a counter column for OCRA. `check_csv_credential` refuses what an
-importer would read wrongly. OCRA suites name their own hash.
+is 0. The format has no column for the hash of HOTP and TOTP: importers guess it from the
+seed's length. privacyIDEA 3.14 reads 40 hex digits (20 bytes) as SHA1, 56 (28 bytes) as
+SHA224, 64 (32 bytes) as SHA256, 96 (48 bytes) as SHA384, 128 (64 bytes) as SHA512, and any
+other length as SHA1; LinOTP reads 32 bytes as SHA256, 64 as SHA512, others as SHA1. So a
+SHA256 one-time-code credential needs a 32-byte seed, a SHA512 one a 64-byte seed, and a
+SHA1 one a seed of none of the lengths 28, 32, 48 and 64; nor has the format a counter
+column for OCRA. `check_csv_credential` refuses to write a line an importer would misread,
+and says to use PSKC, which names the hash. OCRA suites name their own hash.
+
+**OCRA into privacyIDEA:** its CSV import reads an `ocra` line but drops the suite (every
+token gets `OCRA-1:HOTP-SHA1-8:QH40`), and its PSKC import is HOTP/TOTP only. Give it an
+OCRA credential through its REST API instead: `POST /token/init` with `type=ocra`,
+`otpkey=<seed hex>` and `ocrasuite=<suite>`. Its `ocra` token checks plain-Q suites only
+(no C, P, T or S: its check passes no counter, PIN or time).
 
 Files are written with mode 0600 and atomically: new lines are added to an existing file
 by writing the whole new file beside it and renaming it into place.
@@ -29,7 +38,8 @@ from watchword.formats.files import check_file_to_update, replace_private
 from watchword.oath import ocra
 
 SEED_BYTES_SHA256 = 32
-SEED_BYTES_SHA512 = 64  # LinOTP's reading; privacyIDEA documents only SHA1 and SHA256
+SEED_BYTES_SHA512 = 64
+SEED_BYTES_GUESSED = {28: "sha224", 32: "sha256", 48: "sha384", 64: "sha512"}  # else sha1
 _VERSION = re.compile(r"^#\s*version:\s*(\d+)")
 
 
@@ -61,20 +71,12 @@ def check_csv_credential(cred: Credential, serial: str | None = None) -> str:
         return serial
     alg = parse_otp_suite(cred.suite).alg
     size = len(cred.secret)
-    if alg == "sha512":
+    read_as = SEED_BYTES_GUESSED.get(size, "sha1")
+    if read_as != alg:
         raise ValueError(
-            "OATH CSV has no way to say SHA512 for HOTP/TOTP (importers read the hash from the "
-            "seed's length): use --pskc instead"
-        )
-    if alg == "sha256" and size != SEED_BYTES_SHA256:
-        raise ValueError(
-            f"a {size}-byte seed would be read as SHA1 from OATH CSV, which says SHA256 only "
-            f"by a {SEED_BYTES_SHA256}-byte seed: use --pskc instead"
-        )
-    if alg == "sha1" and size in (SEED_BYTES_SHA256, SEED_BYTES_SHA512):
-        raise ValueError(
-            f"a {size}-byte seed would be read as SHA256/SHA512 from OATH CSV, not SHA1: "
-            "use --pskc instead"
+            f"OATH CSV has no hash column: importers such as privacyIDEA would read this "
+            f"{size}-byte seed as {read_as.upper()}, not {alg.upper()}, and never verify its "
+            "codes: use --pskc instead, which names the hash"
         )
     return serial
 
@@ -162,8 +164,8 @@ def parse_oath_csv(text: str, where: str = "OATH CSV") -> list[Credential]:
     """The credentials in OATH CSV text; ValueError naming the line for anything unreadable.
 
     Read as privacyIDEA does: type defaults to hotp, digits to 6, the TOTP period to 30; the
-    hash comes from the seed's length (32 bytes SHA256, 64 bytes SHA512, else SHA1) unless
-    LinOTP's sixth column names it. The serial becomes the credential's name.
+    hash comes from the seed's length (SEED_BYTES_GUESSED, else SHA1) unless LinOTP's sixth
+    column names it. The serial becomes the credential's name.
     """
     creds = []
     for number, columns in _rows(text):
@@ -215,8 +217,11 @@ def _int(columns: list[str], index: int, default: int, what: str) -> int:
 
 
 def _hash_by_size(seed: bytes) -> str:
-    if len(seed) == SEED_BYTES_SHA256:
-        return "sha256"
-    if len(seed) == SEED_BYTES_SHA512:
-        return "sha512"
-    return "sha1"
+    """The hash privacyIDEA reads from a seed's length; ValueError for one the token lacks."""
+    alg = SEED_BYTES_GUESSED.get(len(seed), "sha1")
+    if alg in ("sha224", "sha384"):
+        raise ValueError(
+            f"a {len(seed)}-byte seed means {alg.upper()} in OATH CSV, which the token does not"
+            " compute: only SHA1, SHA256 and SHA512"
+        )
+    return alg

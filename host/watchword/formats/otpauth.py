@@ -16,10 +16,15 @@
 `parse_uri` accepts only what the token can honour, so a URI it returns can be enrolled
 as it is. Anything else is refused with one line that says why: an algorithm other than
 SHA1/SHA256/SHA512, fewer than 6 or more than 10 digits, a period that is not a whole
-number of seconds, a secret outside 16-64 bytes, Steam's `encoder=steam` codes. Parameters
+number of seconds, a secret over 64 bytes, Steam's `encoder=steam` codes. Parameters
 the token has no use for (`image`, `color`, `icon`, `tags`, ...) are ignored, each named in
 `notes`. Google Authenticator's export format, `otpauth-migration://`, is not supported:
 it is refused with a line that says so.
+
+A secret shorter than the token's 16 bytes (many services issue 80-bit secrets, such as the
+textbook `JBSWY3DPEHPK3PXP`) is taken and zero-padded to 16 bytes, with a note: HMAC pads a
+key shorter than its block with zeros anyway (RFC 2104), so the padded secret gives exactly
+the codes the service expects. Secrets the token generates stay at their suite's length.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from watchword.credential import (
     COUNTER_MAX,
     DEFAULT_PERIOD,
     HOTP,
+    SECRET_MIN,
     TOTP,
     Credential,
     check_secret,
@@ -156,6 +162,12 @@ def parse_uri(uri: str) -> KeyUri:
     if ignored:
         notes.append("ignored what the token has no use for: " + ", ".join(ignored))
 
+    if len(secret) < SECRET_MIN:
+        notes.append(
+            f"the secret is {len(secret)} bytes, shorter than the {SECRET_MIN} RFC 4226 asks"
+            f" for: kept zero-padded to {SECRET_MIN} bytes, which gives the same codes"
+        )
+        secret = pad_short_secret(secret)
     try:
         suite = otp_suite(kind, algorithm, digits, period if kind == TOTP else None)
         check_secret(secret)
@@ -196,6 +208,12 @@ def _number(params: dict[str, str], name: str, default: int) -> int:
     if not _PLAIN_NUMBER.match(text):
         raise _fail(f"{name}={text[:20]}: {name} must be a whole number")
     return int(text)
+
+
+def pad_short_secret(secret: bytes) -> bytes:
+    """A secret of fewer than SECRET_MIN bytes, zero-padded to SECRET_MIN: the same HMAC key
+    (RFC 2104 pads keys shorter than the hash's block, 64 or 128 bytes, with zeros)."""
+    return secret.ljust(SECRET_MIN, b"\0")
 
 
 def _secret(text: str | None) -> bytes:

@@ -17,10 +17,17 @@ the credential's name:
   truncation 0); Counter for suites with C.
 - HOTP: Algorithm `urn:ietf:params:xml:ns:keyprov:pskc:hotp`; Suite SHA1, SHA256 or SHA512;
   ResponseFormat DECIMAL; Counter.
-- TOTP: Algorithm `urn:ietf:params:xml:ns:keyprov:pskc#totp`; Suite as HOTP; ResponseFormat
-  DECIMAL; Time 0 (steps count from the Unix epoch) and TimeInterval.
+- TOTP: Algorithm `urn:ietf:params:xml:ns:keyprov:pskc:totp` (what privacyIDEA itself
+  exports: it takes the type from the text after the last colon, so the `#totp` spelling
+  fails there with a misleading decode error); Suite as HOTP; ResponseFormat DECIMAL; Time
+  0 (steps count from the Unix epoch) and TimeInterval.
 
-Reading (`read_pskc`) takes these and the usual spellings of other producers.
+privacyIDEA 3.14 imports the HOTP and TOTP keys of these files (`/token/load`, with the
+passphrase as `password`; tests/interop checks it); its PSKC import skips OCRA keys: give
+it those by `/token/init type=ocra` (see watchword.formats.oath_csv).
+
+Reading (`read_pskc`) takes these and the usual spellings of other producers (`#hotp`,
+`#totp`).
 """
 
 from __future__ import annotations
@@ -49,9 +56,9 @@ MANUFACTURER = "Watchword"
 
 OCRA_URI = "urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1"
 HOTP_URI = "urn:ietf:params:xml:ns:keyprov:pskc:hotp"
-TOTP_URI = "urn:ietf:params:xml:ns:keyprov:pskc#totp"
+TOTP_URI = "urn:ietf:params:xml:ns:keyprov:pskc:totp"
 _HOTP_URIS = (HOTP_URI, "urn:ietf:params:xml:ns:keyprov:pskc#hotp")
-_TOTP_URIS = (TOTP_URI, "urn:ietf:params:xml:ns:keyprov:pskc:totp")
+_TOTP_URIS = (TOTP_URI, "urn:ietf:params:xml:ns:keyprov:pskc#totp")
 
 _CHALLENGE_ENCODINGS = {"N": "DECIMAL", "H": "HEXADECIMAL", "A": "ALPHANUMERIC"}
 _HMAC_BYTES = {"sha1": 20, "sha256": 32, "sha512": 64}

@@ -232,7 +232,6 @@ def _pins(board: Board, gpios: list[int]) -> str:
 def _summary_column(board: Board) -> list[str]:
     s = board.spec
     d, k = s["display"], s["keypad"]
-    supply = board.supply()[0]
     rows = [
         f"I2C{d['i2c']}: SDA {_pins(board, [d['sda']])}, SCL {_pins(board, [d['scl']])}",
         f"I2C{s['rtc']['i2c']}, beside the OLED" if s.get("rtc") else "-",
@@ -246,7 +245,7 @@ def _summary_column(board: Board) -> list[str]:
         if fp
         else "-"
     )
-    rows.append(f"{supply.label} ({supply.where}), GND")
+    rows.append(_power_row(board))
     dbg = s.get("debug")
     rows.append(
         f"UART{dbg['uart']}: TX {_pins(board, [dbg['tx']])}, RX {_pins(board, [dbg['rx']])}"
@@ -254,6 +253,16 @@ def _summary_column(board: Board) -> list[str]:
         else "-"
     )
     return rows
+
+
+def _power_row(board: Board) -> str:
+    """The supply pins the wiring really uses (as in the tables and diagrams), and GND."""
+    used: list[HeaderPin] = []
+    for w in wires(board):
+        if w.kind == "power" and w.board_pin not in used:
+            used.append(w.board_pin)
+    label = used[0].label if used else str(board.spec.get("supply", "3V3"))
+    return f"{label} ({', '.join(p.where for p in used)}), GND"
 
 
 def readme_section(boards: list[Board]) -> str:

@@ -124,22 +124,31 @@ class Client:
             raise TokenError("link_lost", f"cannot write to {self.port}: {e}") from None
         return rid
 
+    def answered(self, rid: int) -> bool:
+        """Whether the reply to `rid` has come in (it is then kept for `reply`)."""
+        for line in self._read_lines():
+            self._keep(line)
+        return rid in self._early
+
     def reply(self, rid: int, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
         while rid not in self._early:
             if time.monotonic() > deadline:
                 raise LinkTimeout(self.port, seconds)
             for line in self._read_lines():
-                reply = _parse(line)
-                if reply is not None and isinstance(reply.get("id"), int):
-                    if len(self._early) >= MAX_UNCLAIMED:
-                        self._early.clear()  # stale replies nobody asked for any more
-                    self._early[reply["id"]] = reply
+                self._keep(line)
         reply = self._early.pop(rid)
         if reply.get("ok") is True:
             return {k: v for k, v in reply.items() if k not in ("id", "ok")}
         err = reply.get("error") or {}
         raise TokenError(str(err.get("code", "error")), str(err.get("message", "")))
+
+    def _keep(self, line: bytes) -> None:
+        reply = _parse(line)
+        if reply is not None and isinstance(reply.get("id"), int):
+            if len(self._early) >= MAX_UNCLAIMED:
+                self._early.clear()  # stale replies nobody asked for any more
+            self._early[reply["id"]] = reply
 
     def _read_lines(self) -> list[bytes]:
         try:

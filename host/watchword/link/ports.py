@@ -94,9 +94,47 @@ def pick_debug(port: str | None) -> str:
         if not Path(port).exists():
             raise TokenError("no_port", f"no such port {port}: pass the debug link's port")
         return port
-    sims = [d for d in devices() if d.debug]
+    sims = [d for d in running_sims() if d.debug]
     if len(sims) == 1 and sims[0].debug:
         return sims[0].debug
-    raise TokenError(
-        "no_debug", "pass --port with the debug link's port (`watchword sim` prints it)"
+    if not sims:
+        raise TokenError(
+            "no_token",
+            "no emulated token is running: start `watchword sim`, or pass --port with a "
+            "debug build's debug port",
+        )
+    names = ", ".join(d.debug or "" for d in sims)
+    raise TokenError("several_tokens", f"several emulated tokens run (debug ports {names}): "
+                     "pass --port")  # fmt: skip
+
+
+def wrong_link(port: str, given_as: str) -> TokenError:
+    """`port` answered as the other link of a token: say which is which.
+
+    given_as is "usb" when the USB port was wanted and the debug link answered, "debug"
+    the other way round."""
+    real = os.path.realpath(port)
+    for sim in running_sims():
+        if given_as == "usb" and sim.debug and os.path.realpath(sim.debug) == real:
+            return TokenError(
+                "debug_port",
+                f"{port} is the token's debug port; its USB port is {sim.port}: "
+                f"pass --port {sim.port}",
+            )
+        if given_as == "debug" and os.path.realpath(sim.port) == real and sim.debug:
+            return TokenError(
+                "usb_port",
+                f"{port} is the token's USB port; its debug port is {sim.debug}: "
+                f"pass --port {sim.debug}",
+            )
+    if given_as == "usb":
+        return TokenError(
+            "debug_port",
+            f"{port} is a token's debug port; its USB port is the other one "
+            "(`watchword devices` lists them)",
+        )
+    return TokenError(
+        "usb_port",
+        f"{port} is a token's USB port, not its debug link: pass the debug port "
+        "(`watchword sim` prints it; a board has one only in a debug build)",
     )

@@ -9,7 +9,7 @@ BASE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{% block title %}Watchword login{% endblock %}</title>
-<style>
+<style nonce="{{ nonce }}">
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem;
          color: #111; }
   h1 { font-size: 1.4rem; }
@@ -22,12 +22,17 @@ BASE = """<!doctype html>
   .note { color: #555; }
   .row { display: flex; gap: 1rem; align-items: center; }
   form.inline { display: inline; }
+  .status { font-weight: bold; }
 </style>
 </head>
 <body>
 <main>
 {% for code, message in get_flashed_messages(with_categories=true) %}
+  {% if code == "signed" %}
+  <p class="status" id="notice" data-code="{{ code }}">{{ message }}</p>
+  {% else %}
   <p class="error" id="error" data-code="{{ code }}">{{ message }}</p>
+  {% endif %}
 {% endfor %}
 {% block body %}{% endblock %}
 </main>
@@ -75,13 +80,39 @@ challenge and #, then your PIN and #.</p>
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="usb">Use my token over USB</button>
 </form>
+<p class="status" id="usb-status" role="status" aria-live="polite"></p>
+<script nonce="{{ nonce }}">
+  (function () {
+    // the token may take up to a minute: post in the background, say what it waits for,
+    // then go where the portal says (logged in, or this page with what went wrong)
+    var form = document.getElementById("usb-form");
+    var button = document.getElementById("usb");
+    var status = document.getElementById("usb-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "Confirm on your token: your PIN (or finger), then #.";
+      button.disabled = true;
+      fetch(form.action, {method: "POST", body: new FormData(form),
+                          headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (reply) { return reply.json(); })
+        .then(function (reply) {
+          status.textContent = reply.outcome;
+          window.location.assign(reply.next);
+        })
+        .catch(function () {
+          status.textContent = "The portal did not answer: reload the page.";
+          button.disabled = false;
+        });
+    });
+  })();
+</script>
 {% endif %}
 {% if grouped %}
 <form method="post" action="{{ url_for('new_challenge') }}" class="inline">
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="new">New challenge</button>
 </form>
-<script>
+<script nonce="{{ nonce }}">
   (function () {
     var el = document.getElementById("countdown");
     var left = parseInt(el.dataset.left, 10);
@@ -116,9 +147,43 @@ WELCOME = """{% extends "base.html" %}
 {% block body %}
 <h1 id="status">Logged in</h1>
 <p>Welcome, <b id="user">{{ user }}</b>.</p>
+{% if signers %}
+<h1>Sign a payment</h1>
+<form method="post" action="{{ url_for('sign') }}" id="sign">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="account">Account (digits)</label>
+  <input id="account" name="account" inputmode="numeric" required>
+  <label for="amount">Amount (digits)</label>
+  <input id="amount" name="amount" inputmode="numeric" required>
+  {% if signers|length > 1 %}
+  <label for="credential">With</label>
+  <select id="credential" name="credential">
+    {% for name in signers %}<option>{{ name }}</option>{% endfor %}
+  </select>
+  {% else %}
+  <input type="hidden" name="credential" value="{{ signers[0] }}">
+  {% endif %}
+  <button type="submit" id="sign-next">Next</button>
+</form>
+{% endif %}
 <form method="post" action="{{ url_for('logout') }}">
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <button type="submit" id="logout">Log out</button>
+</form>
+{% endblock %}
+"""
+
+SIGN = """{% extends "base.html" %}
+{% block body %}
+<h1>Sign this payment on your token</h1>
+<p>Account <b id="sign-account">{{ account }}</b>, amount <b id="sign-amount">{{ amount }}</b>.</p>
+<p class="note">On the token: press #, pick <b>{{ credential }}</b>, type the account and #,
+the amount and #, check what it shows, then your PIN and #.</p>
+<form method="post" action="{{ url_for('sign_respond') }}" id="sign-respond">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <label for="signature">Signature shown on the token</label>
+  <input id="signature" name="response" inputmode="numeric" autocomplete="off" autofocus required>
+  <button type="submit" id="sign-submit">Sign</button>
 </form>
 {% endblock %}
 """
@@ -137,5 +202,6 @@ TEMPLATES = {
     "challenge.html": CHALLENGE,
     "locked.html": LOCKED,
     "welcome.html": WELCOME,
+    "sign.html": SIGN,
     "problem.html": PROBLEM,
 }

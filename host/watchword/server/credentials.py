@@ -10,9 +10,10 @@ Two file formats are read:
       serial, seed_hex, totp, digits[, period]
 
   The type defaults to hotp, digits to 6 and the period to 30 s. The hash of HOTP and TOTP
-  comes from the seed's length (32 bytes SHA256, 64 bytes SHA512, else SHA1) unless a sixth
-  column names it. A file that starts `# version: 2` has three user columns first, which
-  are skipped. The serial is the credential's name (on a Watchword token, its name there).
+  comes from the seed's length as privacyIDEA guesses it (see watchword.formats.oath_csv)
+  unless a sixth column names it. A file that starts `# version: 2` has three user columns
+  first, which are skipped. The serial is the credential's name (on a Watchword token, its
+  name there).
 - **PSKC** (RFC 6030), plain or encrypted with a passphrase (PBKDF2) or a pre-shared key,
   through `python-pskc`. A key's name is its FriendlyName, else its device's serial, else
   its Id.
@@ -37,7 +38,7 @@ from watchword.credential import (
 )
 from watchword.formats.oath_csv import parse_oath_csv
 from watchword.oath import ocra
-from watchword.server.errors import BadFile, BadInput
+from watchword.server.errors import BadFile, BadInput, NeedsPassphrase
 
 KINDS = ("ocra", "hotp", "totp")
 HASHES = ("sha1", "sha256", "sha512")
@@ -183,7 +184,7 @@ def read_pskc(
             secret = k.secret
         except (DecryptionError, KeyDerivationError):
             if passphrase is None and key is None:
-                raise BadFile(
+                raise NeedsPassphrase(
                     f"{where}: the secret is encrypted: pass --pskc-passphrase"
                     " (or $WATCHWORD_PSKC_PASSPHRASE) or --pskc-key-file"
                 ) from None

@@ -25,7 +25,7 @@ class UnknownUser(ServerError):
     code = "unknown_user"
 
     def __init__(self, user: str) -> None:
-        super().__init__(f"unknown user {user!r}: add it with `watchword server add-user`")
+        super().__init__(f"unknown user {user!r}: add it with `watchword server add-user {user}`")
 
 
 class UserExists(ServerError):
@@ -38,6 +38,12 @@ class NoCredential(ServerError):
 
 class BadFile(ServerError):
     code = "bad_file"
+
+
+class NeedsPassphrase(BadFile):
+    """An encrypted PSKC file was given without its passphrase or key."""
+
+    code = "needs_passphrase"
 
 
 class Unreachable(ServerError):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 import string
 import time
@@ -39,10 +40,12 @@ from watchword.server.errors import (
     UnknownUser,
     UserExists,
 )
-from watchword.server.store import Conflict, Row, Store, Tx
+from watchword.server.store import Conflict, Row, Store, Tx, credential_context
 
 USER_MAX = 64
 USER_CHARS = set(string.ascii_letters + string.digits + "._@+-")
+USER_NAME = re.compile(rf"[A-Za-z0-9._@+-]{{1,{USER_MAX}}}")  # what check_user_name allows
+UNKNOWN_FORGET_S = 24 * 3600.0  # guesses at a name no user has are forgotten after a day
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Challenge:
     expires: float
     server_response: str | None = None  # mutual OCRA: the server's half
     client_question: str | None = None
+    fields: dict[str, str] | None = None  # a signature: the account and the amount
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,8 +103,14 @@ def check_user_name(name: str) -> str:
     return name
 
 
-def _seconds(wait: float) -> int:
-    return max(1, math.ceil(wait))
+def seconds(wait: float) -> str:
+    """A wait, rounded up to whole seconds: '1 s', '30 s'."""
+    return f"{max(1, math.ceil(wait))} s"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 failure', '2 failures'."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _digest(*parts: object) -> str:
@@ -144,6 +154,7 @@ class Verifier:
         """Store every credential or none."""
         checked = [spec.checked() for spec in specs]
         now = self.clock()
+        sealer = self.store.sealer()
         with self.store.transaction() as tx:
             self._user(tx, user)
             for spec in checked:
@@ -152,11 +163,13 @@ class Verifier:
                 )
                 if taken:
                     raise BadInput(f"{user} has a credential named {spec.name!r} already")
+                place = credential_context({"user_name": user, "name": spec.name})
+                sealed = sealer.seal(spec.secret, place)
                 tx.run(
                     "INSERT INTO credentials (user_name, name, kind, suite, secret, digits, alg,"
                     " period, t0, counter, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    user, spec.name, spec.kind, spec.suite, spec.secret, spec.digits,
-                    spec.alg, spec.period, spec.t0, spec.counter, now,
+                    user, spec.name, spec.kind, spec.suite, sealed, spec.digits, spec.alg,
+                    spec.period, spec.t0, spec.counter, now,
                 )  # fmt: skip
 
     def users(self) -> list[dict[str, Any]]:
@@ -191,6 +204,11 @@ class Verifier:
         with self.store.transaction(write=False) as tx:
             return any(c["kind"] != "ocra" for c in self._credentials(tx, user))
 
+    def ocra_names(self, user: str) -> list[str]:
+        """The names of the user's OCRA credentials (what can answer a challenge or sign)."""
+        with self.store.transaction(write=False) as tx:
+            return [c["name"] for c in self._credentials(tx, user) if c["kind"] == "ocra"]
+
     def unlock(self, name: str) -> None:
         with self.store.transaction() as tx:
             done = tx.run(
@@ -211,45 +229,116 @@ class Verifier:
     # -- passwords (the portal's first step)
 
     def check_password(self, name: str, password: str) -> Outcome:
+        """Check a portal password. The attempt is recorded first, in one write transaction
+        (as the token writes its failed-PIN counter before it compares), so parallel guesses
+        queue on the user's row and at most one is judged per wait; a right password then
+        clears the record. Guesses at a name with no user (one that could be a user's) are
+        throttled the same way, in `unknown_logins`, so the waits do not tell who has an
+        account; they raise UnknownUser once judged."""
         now = self.clock()
-        with self.store.transaction(write=False) as tx:
-            u = tx.one("SELECT name, password, pw_next_try FROM users WHERE name = ?", name)
+        table, failures_col, next_col = "users", "pw_failures", "pw_next_try"
+        with self.store.transaction() as tx:
+            u = tx.one(
+                "SELECT name, password, pw_failures, pw_next_try FROM users WHERE name = ?"
+                + tx.lock,
+                name,
+            )
+            known_shape = USER_NAME.fullmatch(name) is not None
+            if u is None and known_shape:
+                table, failures_col, next_col = "unknown_logins", "failures", "next_try"
+                tx.run("DELETE FROM unknown_logins WHERE next_try < ?", now - UNKNOWN_FORGET_S)
+                tx.run(
+                    "INSERT INTO unknown_logins (name, failures, next_try) VALUES (?, 0, 0)"
+                    " ON CONFLICT (name) DO NOTHING",
+                    name,
+                )
+                row = tx.one(
+                    "SELECT failures, next_try FROM unknown_logins WHERE name = ?" + tx.lock, name
+                )
+                assert row is not None
+                record = {"pw_failures": row["failures"], "pw_next_try": row["next_try"]}
+            else:
+                record = u or {"pw_failures": 0, "pw_next_try": 0.0}
+            if record["pw_next_try"] > now:
+                wait = record["pw_next_try"] - now
+                msg = f"too many wrong passwords: wait {seconds(wait)} before the next try"
+                return Outcome(False, "throttled", msg, name, wait=wait)
+            failures = record["pw_failures"] + 1
+            wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+            if u is not None or known_shape:
+                tx.run(
+                    f"UPDATE {table} SET {failures_col} = ?, {next_col} = ? WHERE name = ?",
+                    failures,
+                    now + wait,
+                    name,
+                )
         if u is None:
             passwords.check_password(password, None)  # the same work as for a known user
             raise UnknownUser(name)
-        if u["pw_next_try"] > now:
-            wait = u["pw_next_try"] - now
-            msg = f"too many wrong passwords: try again in {_seconds(wait)} s"
-            return Outcome(False, "throttled", msg, name, wait=wait)
         if not u["password"]:
             passwords.check_password(password, None)
             msg = f"{name} has no password: set one with `watchword server password {name}`"
-            return Outcome(False, "no_password", msg, name)
-        good = passwords.check_password(password, u["password"])
+            return Outcome(False, "no_password", msg, name, wait=wait)
+        if not passwords.check_password(password, u["password"]):
+            return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
         with self.store.transaction() as tx:
-            if good:
-                tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)
-                return Outcome(True, "ok", "password accepted", name)
-            row = tx.one("SELECT pw_failures FROM users WHERE name = ?" + tx.lock, name)
-            failures = (row["pw_failures"] if row else 0) + 1
-            wait = min(self.policy.delay(failures), self.policy.password_delay_max)
+            tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)
+        return Outcome(True, "ok", "password accepted", name)
+
+    # -- portal sessions: kept in the store, so that logging out ends them everywhere
+
+    def open_session(self, user: str, lifetime: float) -> str:
+        """A new session for `user`; only its hash is stored."""
+        sid = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            tx.run("DELETE FROM sessions WHERE expires < ?", now)
             tx.run(
-                "UPDATE users SET pw_failures = ?, pw_next_try = ? WHERE name = ?",
-                failures,
-                now + wait,
-                name,
+                "INSERT INTO sessions (id, user_name, created, expires) VALUES (?, ?, ?, ?)",
+                _digest("session", sid),
+                user,
+                now,
+                now + lifetime,
             )
-        return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
+        return sid
+
+    def session_user(self, sid: str) -> str | None:
+        """The user of a live session, else None (ended, expired or never opened)."""
+        with self.store.transaction(write=False) as tx:
+            row = tx.one(
+                "SELECT user_name, expires FROM sessions WHERE id = ?", _digest("session", sid)
+            )
+        if row is None or row["expires"] <= self.clock():
+            return None
+        return str(row["user_name"])
+
+    def end_session(self, sid: str) -> None:
+        with self.store.transaction() as tx:
+            tx.run("DELETE FROM sessions WHERE id = ?", _digest("session", sid))
 
     # -- challenges
 
     def issue(
-        self, user: str, credential: str | None = None, client_question: str | None = None
+        self,
+        user: str,
+        credential: str | None = None,
+        client_question: str | None = None,
+        sign: tuple[str, str] | None = None,
     ) -> Challenge:
         """A new challenge for the user's OCRA credential (the named one, else the first).
 
         With `client_question` (mutual OCRA), the server's response to it comes back too.
+        With `sign` (account, amount), the question is the transaction, built as the token
+        builds it for a credential in sign mode, and its response is the signature.
         """
+        if sign is not None and client_question is not None:
+            raise BadInput("a challenge is either mutual or a signature, not both")
+        sign_q = None
+        if sign is not None:
+            try:
+                sign_q = verifier.sign_question(*sign)
+            except ValueError as e:
+                raise BadInput(str(e)) from None
         now = self.clock()
         with self.store.transaction() as tx:
             self._user(tx, user)
@@ -261,8 +350,16 @@ class Verifier:
                 )
             cred = creds[0]
             s = ocra.parse(cred["suite"])
-            question = verifier.new_challenge(s)
-            if not (s.counter or s.time_step or client_question):
+            if sign_q is not None:
+                try:
+                    ocra.check_challenge(s, sign_q)
+                except ValueError as e:
+                    raise BadInput(
+                        f"{cred['name']} cannot sign this transaction: {e}"
+                        " (the question is the account's length, the account and the amount)"
+                    ) from None
+            question = sign_q or verifier.new_challenge(s)
+            if not (s.counter or s.time_step or client_question or sign_q):
                 # the response to a question accepted before would be accepted again: draw
                 # another (with 10**8 questions or more, this almost never happens)
                 for _ in range(8):
@@ -281,7 +378,7 @@ class Verifier:
                     raise BadInput(f"client challenge: {e}") from None
                 server_response = verifier.server_response(
                     s,
-                    bytes(cred["secret"]),
+                    self._secret(cred),
                     client_question,
                     question,
                     counter=cred["counter"] if s.counter else None,
@@ -295,9 +392,11 @@ class Verifier:
                 " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 cid, user, cred["id"], question, client_question, now, expires,
             )  # fmt: skip
+        fields = {"account": sign[0], "amount": sign[1]} if sign else None
         return Challenge(
-            cid, user, cred["name"], s.text, question, expires, server_response, client_question
-        )
+            cid, user, cred["name"], s.text, question, expires, server_response, client_question,
+            fields,
+        )  # fmt: skip
 
     def open_challenge(self, user: str, cid: str) -> Challenge | None:
         """The challenge if it is the user's and can still be answered, else None."""
@@ -396,7 +495,7 @@ class Verifier:
         question = ch["question"]
         if ch["client_question"]:
             question = ocra.mutual(s, ch["question"], ch["client_question"])
-        secret = bytes(cred["secret"])
+        secret = self._secret(cred)
         timestamps = None
         if s.time_step:
             t = ocra.time_steps(s, now)
@@ -428,13 +527,13 @@ class Verifier:
 
     def _verify_otp(self, tx: Tx, u: Row, creds: list[Row], response: str, now: float) -> Outcome:
         user = u["name"]
-        text = response.replace(" ", "").replace("-", "")
+        text = verifier.ungroup(response)
         fitting = [c for c in creds if len(text) == c["digits"]]
         if not fitting or not text.isascii() or not text.isdigit():
             lengths = " or ".join(sorted({str(c["digits"]) for c in creds}))
             raise MalformedResponse(f"malformed response: it must be {lengths} digits")
         for cred in fitting:
-            secret, digits, alg = bytes(cred["secret"]), cred["digits"], cred["alg"]
+            secret, digits, alg = self._secret(cred), cred["digits"], cred["alg"]
             if cred["kind"] == "hotp":
                 counter, window = cred["counter"], self.policy.hotp_window
                 c = verifier.match_otp(
@@ -530,13 +629,13 @@ class Verifier:
         left = self.policy.lock_after - failures
         if locked:
             msg = (
-                f"wrong response: {user} is now locked after {failures} failures;"
+                f"wrong response: {user} is now locked after {plural(failures, 'failure')};"
                 f" an administrator must unlock it (`watchword server unlock {user}`)"
             )
         else:
             msg = (
-                f"wrong response: {left} {'try' if left == 1 else 'tries'} left before {user}"
-                f" is locked; next try in {_seconds(wait)} s"
+                f"wrong response: {plural(left, 'try', 'tries')} left before {user}"
+                f" is locked; wait {seconds(wait)} before the next try"
             )
         return Outcome(False, "wrong_response", msg, user, name, wait=wait, tries_left=left)
 
@@ -544,18 +643,21 @@ class Verifier:
         user = u["name"]
         if u["locked"]:
             msg = (
-                f"{user} is locked after {u['failures']} failed attempts: an administrator"
-                f" must unlock it (`watchword server unlock {user}`)"
+                f"{user} is locked after {plural(u['failures'], 'failed attempt')}:"
+                f" an administrator must unlock it (`watchword server unlock {user}`)"
             )
             return Outcome(False, "locked", msg, user, tries_left=0)
         if u["next_try"] > now:
             wait = u["next_try"] - now
-            msg = f"too many failed attempts: {user} is locked for {_seconds(wait)} s more"
+            msg = f"too many failed attempts: wait {seconds(wait)} before the next try"
             left = self.policy.lock_after - u["failures"]
             return Outcome(False, "throttled", msg, user, wait=wait, tries_left=left)
         return None
 
     # -- rows
+
+    def _secret(self, cred: Row) -> bytes:
+        return self.store.sealer().open(bytes(cred["secret"]), credential_context(cred))
 
     def _user(self, tx: Tx, name: str, lock: bool = False) -> Row:
         u = tx.one("SELECT * FROM users WHERE name = ?" + (tx.lock if lock else ""), name)

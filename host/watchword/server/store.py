@@ -8,6 +8,13 @@ past it the caller gets `Busy`, and the transaction is rolled back whole.
 
 The schema is versioned in the `meta` table. A database from a newer Watchword is refused
 with a clear error rather than misread.
+
+Secrets (the credentials' seeds, the portal's cookie key) are sealed with AES-GCM under a key
+kept apart from the database (watchword.server.sealing); `meta.key_check` tells at opening
+whether the key is the right one, so a wrong key is refused before anything is read. A
+SQLite store and its -wal and -shm files are made readable by their owner only, and a store
+that others can read is refused. Schema version 1 kept secrets in clear: `init` seals them
+(and adds the portal's sessions) in one transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +24,23 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from watchword.server.errors import Busy, NewerSchema, NotInitialized, ServerError, Unreachable
+from watchword.server.errors import (
+    BadInput,
+    Busy,
+    NewerSchema,
+    NotInitialized,
+    ServerError,
+    Unreachable,
+)
+from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions and unknown-name throttling kept
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+SUPPORTED_URLS = "a SQLite file path (or sqlite:///path) or postgresql://user@host/db"
 DEFAULT_DB = "watchword.db"
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -93,6 +111,23 @@ def _tables(dialect: str) -> list[str]:
             credential TEXT,
             outcome TEXT NOT NULL,
             counter BIGINT)""",
+        *_v2_tables(dialect),
+    ]
+
+
+def _v2_tables(dialect: str) -> list[str]:
+    """What schema version 2 added to version 1."""
+    real = "DOUBLE PRECISION"
+    return [
+        f"""CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created {real} NOT NULL,
+            expires {real} NOT NULL)""",
+        f"""CREATE TABLE unknown_logins (
+            name TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_try {real} NOT NULL DEFAULT 0)""",
     ]
 
 
@@ -143,12 +178,20 @@ class Tx:
 class Store:
     """A connection per thread to one database; `transaction()` is the only way in."""
 
-    def __init__(self, url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        key_file: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.url = resolve(url)
         self.timeout = timeout
-        if self.url.startswith(("postgresql://", "postgres://")):
+        scheme = urlsplit(self.url).scheme.lower() if "://" in self.url else ""
+        if scheme in ("postgresql", "postgres"):
             self.dialect = "postgresql"
             self.path = ""
+        elif scheme not in ("", "sqlite"):
+            raise BadInput(f"unsupported database URL {redact(self.url)}: give {SUPPORTED_URLS}")
         else:
             self.dialect = "sqlite"
             path = self.url
@@ -157,6 +200,9 @@ class Store:
             elif path.startswith("sqlite:"):
                 path = path[len("sqlite:") :]
             self.path = path
+        default_key = Path(self.path + ".key") if self.dialect == "sqlite" else None
+        self.keys = KeySource(key_file, default_key)
+        self._sealer: Sealer | None = None
         self._local = threading.local()
         self._all: list[Any] = []
         self._guard = threading.Lock()
@@ -183,6 +229,13 @@ class Store:
                 f"no database at {self.path}: create it with"
                 f" `watchword server init --db {self.path}`"
             )
+        for path in [self.path, *(self.path + side for side in SQLITE_SIDE_FILES)]:
+            check_private(Path(path), "the database file")
+        try:
+            if create:
+                create_private(Path(self.path))  # SQLite gives -wal and -shm the same mode
+        except OSError as e:
+            raise Unreachable(f"cannot open the database {self.path}: {e.strerror or e}") from None
         try:
             conn = sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
@@ -343,8 +396,9 @@ class Store:
             )
         return version
 
-    def init(self) -> bool:
-        """Create the tables; False when they exist already (at this schema version)."""
+    def init(self) -> str:
+        """Create the tables and the key ("created"), seal a version 1 store's secrets
+        ("migrated"), or change nothing ("ready")."""
         conn = self._conn(create=True)
         if self.dialect == "sqlite":
             try:
@@ -353,45 +407,109 @@ class Store:
                 raise self.translate(e) from None
         with self.transaction(create=True) as tx:
             if self._has_meta(tx):
-                self._version(tx)
-                return False
+                if self._version(tx) == SCHEMA_VERSION:
+                    self._open_sealer(tx)
+                    return "ready"
+                self._migrate_v1(tx)
+                return "migrated"
+            sealer = self._new_sealer()
             for statement in _tables(self.dialect):
                 tx.run(statement)
             tx.run(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", str(SCHEMA_VERSION)
             )
-        return True
+            tx.run("INSERT INTO meta (key, value) VALUES ('key_check', ?)", sealer.check_value())
+        return "created"
+
+    def _new_sealer(self) -> Sealer:
+        key, _made = self.keys.load_or_create()
+        self._sealer = Sealer(key)
+        return self._sealer
+
+    def _migrate_v1(self, tx: Tx) -> None:
+        """Seal every secret of a version 1 store, add what version 2 added: all or nothing."""
+        sealer = self._new_sealer()
+        for statement in _v2_tables(self.dialect):
+            tx.run(statement)
+        for row in tx.all("SELECT id, user_name, name, secret FROM credentials" + tx.lock):
+            sealed = sealer.seal(bytes(row["secret"]), credential_context(row))
+            tx.run("UPDATE credentials SET secret = ? WHERE id = ?", sealed, row["id"])
+        for row in tx.all("SELECT key, value FROM meta WHERE key = 'portal_key'"):
+            sealed = sealer.seal(row["value"].encode(), meta_context(row["key"]))
+            tx.run("UPDATE meta SET value = ? WHERE key = ?", sealed.hex(), row["key"])
+        tx.run("INSERT INTO meta (key, value) VALUES ('key_check', ?)", sealer.check_value())
+        tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION))
+
+    def _open_sealer(self, tx: Tx) -> Sealer:
+        """The sealer for this store's key, checked against the store before any use."""
+        if self._sealer is not None:
+            return self._sealer
+        row = tx.one("SELECT value FROM meta WHERE key = 'key_check'")
+        sealer = Sealer(self.keys.load())
+        if row is None or not sealer.opens(str(row["value"])):
+            raise KeyProblem(
+                f"the key in {self.keys.describe()} does not open the database"
+                f" {self.describe()}: use the key `watchword server init` made for it"
+            )
+        self._sealer = sealer
+        return sealer
 
     def check(self) -> None:
-        """NotInitialized or NewerSchema unless the database is ready for this Watchword."""
+        """NotInitialized, NewerSchema or KeyProblem unless the database is ready for this
+        Watchword and its key opens it."""
         with self.transaction(write=False) as tx:
             if not self._has_meta(tx):
                 raise self._not_initialized()
-            self._version(tx)
+            if self._version(tx) < SCHEMA_VERSION:
+                raise NotInitialized(
+                    f"the database {self.describe()} keeps its secrets in clear (schema"
+                    f" version 1): seal them with `watchword server init --db {self.describe()}`"
+                )
+            self._open_sealer(tx)
+
+    def sealer(self) -> Sealer:
+        if self._sealer is None:
+            with self.transaction(write=False) as tx:
+                return self._open_sealer(tx)
+        return self._sealer
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         with self.transaction(write=False) as tx:
             row = tx.one("SELECT value FROM meta WHERE key = ?", key)
         return default if row is None else str(row["value"])
 
-    def meta_setdefault(self, key: str, value: str) -> str:
-        """The stored value for `key`, storing `value` first if there is none."""
+    def secret_setdefault(self, key: str, value: str) -> str:
+        """The secret stored (sealed) under `key`, storing `value` first if there is none."""
+        sealer = self.sealer()
         with self.transaction() as tx:
             tx.run(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 key,
-                value,
+                sealer.seal(value.encode(), meta_context(key)).hex(),
             )
             row = tx.one("SELECT value FROM meta WHERE key = ?", key)
         assert row is not None
-        return str(row["value"])
+        return sealer.open(bytes.fromhex(str(row["value"])), meta_context(key)).decode()
 
 
-def open_store(url: str | None = None, timeout: float | None = None) -> Store:
-    """A store whose schema is checked: ready for this Watchword, or a clear error."""
+def credential_context(row: Row) -> str:
+    """What a credential's sealed secret is bound to: its user and its name."""
+    return f"credential {row['user_name']}/{row['name']}"
+
+
+def meta_context(key: str) -> str:
+    return f"meta {key}"
+
+
+def open_store(
+    url: str | None = None,
+    timeout: float | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+) -> Store:
+    """A store whose schema and key are checked: ready for this Watchword, or a clear error."""
     if timeout is None:
         timeout = float(os.environ.get("WATCHWORD_DB_TIMEOUT") or DEFAULT_TIMEOUT_S)
-    store = Store(url, timeout)
+    store = Store(url, timeout, key_file)
     try:
         store.check()
     except BaseException:

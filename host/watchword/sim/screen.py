@@ -401,18 +401,39 @@ def _pixels(fb: Buffer, width: int, height: int) -> list[list[bool]]:
     return [[bool(cols[x] >> y & 1) for x in range(width)] for y in range(height)]
 
 
-def to_ascii_art(fb: Buffer, width: int = WIDTH, height: int = HEIGHT) -> str:
-    """The screen as text in a box, two pixel rows per line ('▀', '▄', '█', ' ')."""
+# Quadrant block characters, indexed by the lit quarters: 1 top left, 2 top right,
+# 4 bottom left, 8 bottom right.
+QUADRANTS = " ▘▝▀▖▌▞▛▗▚▐▜▄▙▟█"
+
+
+def to_ascii_art(
+    fb: Buffer, width: int = WIDTH, height: int = HEIGHT, columns: int | None = None
+) -> str:
+    """The screen as text in a box, 2x2 pixels a character (quadrant blocks): a 128-px
+    panel is 66 columns with its frame. Given fewer `columns` than that, each quarter
+    stands for a square of pixels, lit when any of them is, so the box fits."""
     px = _pixels(fb, width, height)
-    if height % 2:
-        px.append([False] * width)
-    blocks = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
-    rows = ["┌" + "─" * width + "┐"]
-    for y in range(0, len(px), 2):
-        rows.append(
-            "│" + "".join(blocks[(t, b)] for t, b in zip(px[y], px[y + 1], strict=True)) + "│"
+    inner = width // 2 if columns is None else max(1, columns - 2)
+    step = max(1, -(-width // (2 * inner)))  # pixels a quarter stands for, each way
+    cells_x = -(-width // (2 * step))
+    cells_y = -(-height // (2 * step))
+
+    def lit(x: int, y: int) -> bool:
+        return any(
+            px[yy][xx]
+            for yy in range(y * step, min(height, (y + 1) * step))
+            for xx in range(x * step, min(width, (x + 1) * step))
         )
-    rows.append("└" + "─" * width + "┘")
+
+    rows = ["┌" + "─" * cells_x + "┐"]
+    for cy in range(cells_y):
+        line = ""
+        for cx in range(cells_x):
+            x, y = 2 * cx, 2 * cy
+            index = lit(x, y) | lit(x + 1, y) << 1 | lit(x, y + 1) << 2 | lit(x + 1, y + 1) << 3
+            line += QUADRANTS[index]
+        rows.append("│" + line + "│")
+    rows.append("└" + "─" * cells_x + "┘")
     return "\n".join(rows)
 
 

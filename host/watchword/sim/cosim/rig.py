@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from watchword.sim.rig import Rig
 # An RP2040's MicroPython heap. The unix port is 64-bit, so the same firmware takes more
 # room here than on a Pico. A full session needs about 160K today (`make bench-heap`).
 DEFAULT_HEAP = "192K"
+BOOT_TIMEOUT_S = 60.0  # real seconds for main.start() to draw its first screen
 
 
 def heap_bytes(size: str) -> int:
@@ -76,6 +78,22 @@ class MpyRig(Rig):
         atexit.register(self.close)
         self.resets = 0
         self._start_firmware()
+        self._run_until_started()
+
+    def _run_until_started(self) -> None:
+        """Go on until the firmware's `main.start()` has finished and drawn its first
+        screen, as the CPython rig's boot does in one call. Here start() spans several
+        passes (it sleeps while the sensor answers), and a host that connects as soon as
+        `watchword sim` prints its ports must find a token, not a blank panel. A still
+        clock moves by those sleeps, as the CPython rig's clock does for sleeps in start()."""
+        deadline = time.monotonic() + BOOT_TIMEOUT_S
+        while self.server is not None and not self.server.started and not self.in_repl:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the firmware did not start in {BOOT_TIMEOUT_S:.0f} s")
+            if not self.clock.follows_real_time:
+                self.clock.advance(max(self.server.last_sleep_ms, 0))
+            self.run_queued()
+            self.step()
 
     def _start_firmware(self) -> None:
         """Power-on (also after a reset): a fresh `micropython` process, and its first pass."""

@@ -84,6 +84,7 @@ class CosimServer:
             p.UNIQUE_ID: self._unique_id,
         }
         self._none = False  # set by a handler whose answer is None (a UART read)
+        self.started = False  # the firmware's main.start() has finished (said at each sleep)
 
     def close(self) -> None:
         self._up.close()
@@ -103,6 +104,7 @@ class CosimServer:
             op, h, a, b, size = p.UP.unpack(self._read(p.UP.size))
             payload = self._read(size) if size else b""
             if op in (p.DONE, p.ENDED):
+                self.started = bool(h)
                 self._done(payload)
                 self.ended = op == p.ENDED
                 return

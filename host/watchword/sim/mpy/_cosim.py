@@ -7,7 +7,8 @@ go out with the next message that waits for a reply, or when the main loop sleep
 Frames down are a 4-byte header `<BBH` (kind, flag, length) and a payload: kind 0 is a
 reply, 1 an error, 2 "run until the next sleep" with the rig's ticks_ms and fired irqs.
 
-Sleeping is where the rig takes over: `wait()` reports the heap and blocks until the rig
+Sleeping is where the rig takes over: `wait()` reports the heap (and, in the header's h,
+whether `main.start()` has finished) and blocks until the rig
 lets the firmware's clock move on. The heap is collected at every sleep, so the largest
 `gc.mem_alloc()` seen during one loop iteration bounds what that iteration needed.
 The hot paths allocate nothing, so the numbers are the firmware's.
@@ -16,6 +17,7 @@ The hot paths allocate nothing, so the numbers are the firmware's.
 import gc
 import os
 import struct
+import sys
 
 from micropython import const
 
@@ -188,8 +190,14 @@ def _report(op, ms):
         peak = m
     gc.collect()
     struct.pack_into("<IIIIi", _stats, 0, peak, gc.mem_alloc(), footprint, code, ms)
-    send(op, 0, 0, 0, _stats)
+    send(op, _started(), 0, 0, _stats)
     _flush()
+
+
+def _started():
+    """1 once the firmware's `main.start()` has run (its `parts` are built), else 0."""
+    main = sys.modules.get("main")
+    return 1 if main is not None and getattr(main, "parts", None) is not None else 0
 
 
 def end():

@@ -118,7 +118,7 @@
 
   fetch("/info").then((r) => r.json()).then((info) => {
     document.getElementById("port-cmd").textContent =
-      `watchword enroll NAME --generate --port ${info.port}`;
+      `watchword enroll bank --suite OCRA-1:HOTP-SHA1-6:QN08 --generate --show-secret --port ${info.port}`;
     document.title = `Watchword: emulated ${info.board} token`;
     setupSensor(info.fingers);
   });
