@@ -12,6 +12,8 @@ from stateful.sequences import COVERAGE, TokenSequences
 SEQUENCES = 3
 STEPS = 15
 TOTP = "TOTP-SHA1-6-30"
+OCRA_C = "OCRA-1:HOTP-SHA256-8:C-QN08"
+SECRET = "3132333435363738393031323334353637383930"
 
 
 class FixedBudget(TokenSequences):
@@ -62,3 +64,19 @@ def test_keypad_hotp_codes_follow_the_counter() -> None:
         lambda m: m.user_answers_the_screen([0, 9]),
     )
     assert COVERAGE["codes checked"] - before >= 2
+
+
+def test_mutual_enroll_confirmed_on_its_screen() -> None:
+    """Found by the soak (in the sequences themselves): the Enroll? screen of a mutual
+    credential names it as "mail (mutual)", which the vault check first did not accept."""
+    before = COVERAGE["vault changes confirmed"]
+    replay(
+        lambda m: m.power_up(rtc=False, near_wrap=True, setup="pin", suites=[TOTP]),
+        lambda m: m.host_uses_a_credential(
+            op="enroll", name="mail", suite=OCRA_C, secret=SECRET, extra="mutual", then=[5, 5]
+        ),
+        lambda m: m.host_uses_a_credential(
+            op="delete", name="mail", suite=OCRA_C, secret=SECRET, extra="", then=[5, 5]
+        ),
+    )
+    assert COVERAGE["vault changes confirmed"] - before == 2  # enrolled, then deleted
