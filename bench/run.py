@@ -692,7 +692,7 @@ def render(results: Results, started: datetime.datetime, took: float) -> str:
     return "\n".join(parts)
 
 
-KEPT = ("## Random sequences",)  # sections `make soak` writes: a bench run keeps them
+KEPT = ("## Random sequences", "## Random sequences in `make test`")  # by `make soak`
 
 
 def kept_sections(path: Path) -> str:

@@ -27,6 +27,7 @@ from stateful.sequences import COVERAGE, TokenSequences
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.md"
 SECTION = "## Random sequences"
+BUDGET_SECTION = "## Random sequences in `make test`"
 BATCH_SEQUENCES = 4
 STEPS = 50
 
@@ -110,10 +111,32 @@ def section(minutes: float, took: float, found: list[str], when: datetime.dateti
     )
 
 
+def budget_section() -> str:
+    """Run `make test`'s fixed budget of sequences once and say what it covers."""
+    from stateful.test_sequences import SEQUENCES, STEPS, FixedBudget, TestTokenSequences
+
+    before = COVERAGE.copy()
+    started = time.monotonic()
+    run_state_machine_as_test(FixedBudget, settings=TestTokenSequences.settings)
+    took = time.monotonic() - started
+    got = COVERAGE - before
+    return (
+        f"{BUDGET_SECTION}\n\n"
+        f"tests/stateful/test_sequences.py: {SEQUENCES} derandomized sequences of up to "
+        f"{STEPS} steps (the same on every run; at most {FixedBudget.max_wait_ms // 3_600_000} h "
+        f"of token time a step), measured by `make soak`: {got['sequences']} sequences, "
+        f"{got['steps']} steps, {got['emulated ms'] / 3_600_000:.1f} h of token time, "
+        f"{got['power cuts']} power cuts, in {took:.0f} s. Its kept regressions (shrunk "
+        f"sequences replayed step by step) run beside it.\n"
+    )
+
+
 def write_section(text: str, path: Path = RESULTS) -> None:
-    """Put the section into bench/results.md, in place of the last one."""
+    """Put a section (its title is its first line) into bench/results.md, in place of the
+    last one with that title."""
+    title = text.split("\n", 1)[0]
     page = path.read_text() if path.exists() else "# Watchword benchmarks\n"
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.S)
+    pattern = re.compile(re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(page):
         page = pattern.sub(lambda _: text.rstrip("\n"), page, count=1)
     else:
@@ -123,12 +146,17 @@ def write_section(text: str, path: Path = RESULTS) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make soak", description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--minutes", type=float, default=10.0, help="0: the budget only")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the running token is stopped
     when = datetime.datetime.now(datetime.UTC)
     failures: list[str] = []
+    write_section(budget_section(), args.out)
+    print(f"soak: wrote the make test budget's section of {args.out}", flush=True)
+    COVERAGE.clear()  # the soak's own figures from here
+    if args.minutes <= 0:
+        return 0
     took, found = run(args.minutes, failures)
     print(f"soak: {took / 60:.1f} min: {progress()}; {len(found)} distinct failure(s)")
     write_section(section(args.minutes, took, found, when), args.out)
