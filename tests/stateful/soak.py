@@ -5,7 +5,8 @@
 Runs batches of fresh (not derandomized) sequences until the time is up; a batch that finds
 a failure prints it shrunk to its shortest form (the steps, ready to paste into a
 regression test) and the soak goes on with new batches. At the end it prints sequences,
-steps and emulated time covered and writes them to bench/results.md ("Random sequences").
+steps and emulated time covered and writes them to bench/results.md ("Random sequences"),
+after measuring `make test`'s fixed budget of them ("Random sequences in `make test`").
 """
 
 from __future__ import annotations
