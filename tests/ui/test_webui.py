@@ -156,6 +156,7 @@ def test_the_pages_hint_works_as_printed(page: tuple[Page, Token]) -> None:
         [sys.executable, "-m", *words], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     ui.wait_for("Check ")
+    token.read()  # a confirmation takes no key before it could be read
     ui.click("#")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err

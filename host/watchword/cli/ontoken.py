@@ -41,14 +41,20 @@ def ask_user(
     as_json: bool,
     wait: float = USER_WAIT_S,
 ) -> dict[str, Any]:
-    """Send `op`; once the token has taken it, say `announce` and wait for the user."""
+    """Send `op`; once the token has taken it, say `announce` and wait for the user. A
+    command that gives up (Ctrl-C, or no answer in time) cancels the request on the token,
+    so that no key pressed there later acts on it."""
     rid = link.send(op, **fields)
-    link.reply(link.send("hello"), link.timeout)
-    if link.answered(rid):
-        return link.reply(rid, 0)  # refused at once: its error, and nothing announced
-    if not as_json:
-        click.echo(announce)
-    return _wait(link, rid, wait, countdown=not as_json and sys.stderr.isatty())
+    try:
+        link.reply(link.send("hello"), link.timeout)
+        if link.answered(rid):
+            return link.reply(rid, 0)  # refused at once: its error, and nothing announced
+        if not as_json:
+            click.echo(announce)
+        return _wait(link, rid, wait, countdown=not as_json and sys.stderr.isatty())
+    except (KeyboardInterrupt, LinkTimeout):
+        link.cancel(rid)
+        raise
 
 
 def _wait(link: Client, rid: int, wait: float, countdown: bool) -> dict[str, Any]:
