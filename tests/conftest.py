@@ -32,13 +32,23 @@ def _named_by_environment(path: str) -> bool:
     return any(path.startswith(os.path.abspath(v)) for v in named)
 
 
+def beside_the_checkout(path: str) -> bool:
+    """Whether `path` is in a folder beside the checkout (not in it, nor a temporary file)."""
+    if not path.startswith(_BESIDE) or path.startswith(_INSIDE):
+        return False
+    if _TEMP.startswith(_BESIDE):  # the temp folder is itself beside the checkout
+        return not path.startswith(_TEMP)
+    # A clone right in the temp folder has only temporary files for neighbours: the source
+    # scan (tests/test_self_contained.py) is the check there.
+    return _BESIDE != _TEMP
+
+
 def _watch_opens(event: str, args: tuple) -> None:
     if event != "open" or not isinstance(args[0], str | Path):
         return
     path = os.path.abspath(args[0])
-    if path.startswith(_BESIDE) and not path.startswith((_INSIDE, _TEMP)):
-        if not _named_by_environment(path):
-            OUTSIDE_READS.append(path)
+    if beside_the_checkout(path) and not _named_by_environment(path):
+        OUTSIDE_READS.append(path)
 
 
 sys.addaudithook(_watch_opens)

@@ -106,21 +106,60 @@ def test_version_2_files_carry_the_user_first() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "why"),
+    ("line", "where", "why"),
     [
-        ("only-a-serial", "at least a serial"),
-        ("s, xyz", "not hex"),
-        ("s, 313", "not hex"),
-        (f"s, {SEED20.hex()}, tan, 1 2 3", "'tan' is not ocra"),
-        (f"s, {SEED20.hex()}, ocra", "OCRA suite"),
-        (f"s, {SEED20.hex()}, totp, six", "digits 'six'"),
-        (f"s, {SEED20.hex()}, totp, 6, 30s", "time step '30s'"),
-        (f"s, {SEED20.hex()}, totp, 5, 30", "6 to 10 digits"),
+        ("only-a-serial", "line 2", "expected at least a serial and a hex seed"),
+        ("s, xyz", "line 2, column 2", "the seed is not hex digits"),
+        ("s, 313", "line 2, column 2", "the seed is not hex digits"),
+        (f"s, {SEED20.hex()}, tan, 1 2 3", "line 2, column 3", "the token type is not ocra,"),
+        (f"s, {SEED20.hex()}, ocra", "line 2, column 4", "an ocra line needs its OCRA suite"),
+        (f"s, {SEED20.hex()}, ocra, OCRA-9:X", "line 2, column 4", "not an OCRA suite"),
+        (f"s, {SEED20.hex()}, totp, six", "line 2, column 4", "the digits are not a whole"),
+        (f"s, {SEED20.hex()}, totp, 6, 30s", "line 2, column 5", "the time step is not a whole"),
+        (
+            f"s, {SEED20.hex()}, totp, 5, 30",
+            "line 2, column 4",
+            "the token shows one-time codes of 6 to 10",
+        ),
+        (f"s, {SEED20.hex()}, totp, 6, 0", "line 2, column 5", "the time step must be 1 to"),
+        (f"s, {SEED20.hex()}, hotp, 6, {2**63}", "line 2, column 5", "the counter must be 0 to"),
+        # an unknown hash is refused, not read as SHA1
+        (f"s, {SEED20.hex()}, hotp, 6, 0, md5", "line 2, column 6", "the hash must be sha1,"),
+        # quotes: this reader (like privacyIDEA's) splits at commas and keeps them
+        (f'"s", {SEED20.hex()}, hotp', "line 2, column 1", "a quote"),
+        (f'ba"nk, {SEED20.hex()}, hotp', "line 2, column 1", "a quote"),
+        (f"{'n' * 17}, {SEED20.hex()}, hotp", "line 2, column 1", "the serial must be 1-16"),
     ],
 )
-def test_unreadable_lines_name_their_line(line: str, why: str) -> None:
-    with pytest.raises(ValueError, match=f"line 2: .*{why}"):
+def test_unreadable_lines_name_their_line_and_column(line: str, where: str, why: str) -> None:
+    with pytest.raises(ValueError) as caught:
         parse_oath_csv("# header\n" + line + "\n")
+    assert str(caught.value).startswith(f"OATH CSV {where}: {why}")
+    for text in (f.strip() for f in line.split(",")):
+        if len(text) > 3 and text not in ("hotp", "totp", "ocra"):
+            assert text not in str(caught.value)  # never a field's content
+
+
+DIGIT_SEED = SEED20.hex()  # 3132...30: all digits, so it fits any number column
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"s, , {DIGIT_SEED}, hotp",  # an empty column: the seed lands in the type's
+        f"s, {DIGIT_SEED}, hotp, {DIGIT_SEED}",  # ... in the digits'
+        f"s, {DIGIT_SEED}, hotp, 6, {DIGIT_SEED}",  # ... in the counter's
+        f"s, {DIGIT_SEED}, totp, 6, {DIGIT_SEED}",  # ... in the time step's
+        f"s, {DIGIT_SEED}, hotp, 6, 0, {DIGIT_SEED}",  # ... in the hash's
+        f"s, {DIGIT_SEED}, ocra, {DIGIT_SEED}",  # ... in the suite's
+        f"{DIGIT_SEED}, {DIGIT_SEED}, hotp",  # ... in the serial's
+        f"s, {DIGIT_SEED}x",
+    ],
+)
+def test_a_shifted_seed_never_reaches_a_message(line: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_oath_csv(line + "\n")
+    assert DIGIT_SEED[:8] not in str(caught.value)
 
 
 def test_append_creates_a_private_file_and_adds_lines(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def printed() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
         for line in block.splitlines():
             line = re.split(r"\s{2,}#", line)[0].strip()
-            for part in line.split(" ; "):
+            for part in re.split(r" (?:;|&&|&) | &$", line):  # shell separators
                 if part.startswith("watchword "):
                     runnable.append(("README.md", part.strip()))
     return runnable, named

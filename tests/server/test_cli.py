@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from server.conftest import KEY_HEX, PASSWORD, SUITE
 from watchword.cli.main import cli
+from watchword.server import SCHEMA_VERSION
 
 CSV = f"bank, {KEY_HEX}, ocra, {SUITE}\nphone, {KEY_HEX}, hotp, 6\n"
 
@@ -154,7 +155,7 @@ def test_an_import_with_one_bad_line_stores_nothing(db_url: str, tmp_path: Path)
     bad = tmp_path / "bad.csv"
     bad.write_text(f"card, {KEY_HEX}, ocra, {SUITE}\nphone, {KEY_HEX}, hotp, 5\n")
     line = one_error_line(run("server", "import", "bob", str(bad), "--db", db_url))
-    assert "line 2" in line and "one-time codes of 6 to 10 digits" in line
+    assert "line 2, column 4: the token shows one-time codes of 6 to 10 digits" in line
     odd = tmp_path / "odd.csv"
     odd.write_text(f"card, {KEY_HEX}0, ocra, {SUITE}\n")
     assert "the seed is not hex digits" in one_error_line(
@@ -185,7 +186,8 @@ def test_a_newer_schema_is_refused(db: str) -> None:
             conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     for args in (("users",), ("verify", "alice", "123456"), ("init",)):
         line = one_error_line(run("server", *args, "--db", db))
-        assert "schema version 9, newer than this Watchword's 2: upgrade Watchword" in line
+        newer = f"schema version 9, newer than this Watchword's {SCHEMA_VERSION}: upgrade Watchword"
+        assert newer in line
 
 
 def test_an_uninitialised_database_says_to_run_init(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from server.conftest import Clock
 from watchword.server import Policy, Store, Verifier, open_store
 from watchword.server.errors import UnknownUser
 from watchword.server.passwords import _scrypt
+from watchword.server.store import password_context
 
 PASSWORD = "the right password"
 POLICY = Policy(delay_base=1.0, password_delay_max=300.0)
@@ -46,8 +47,9 @@ class PasswordsAndSessions(RuleBasedStateMachine):
         self.clock = Clock()
         self.v = Verifier(self.store, POLICY, self.clock)
         self.v.add_user("carol")
-        with self.store.transaction() as tx:
-            tx.run("UPDATE users SET password = ? WHERE name = 'carol'", cheap_hash(PASSWORD))
+        sealed = self.store.sealer().seal(cheap_hash(PASSWORD).encode(), password_context("carol"))
+        with self.store.transaction() as tx:  # as set_password stores it: sealed
+            tx.run("UPDATE users SET password = ? WHERE name = 'carol'", sealed.hex())
         self.failures = {"carol": 0, "nobody": 0}
         self.next_try = {"carol": 0.0, "nobody": 0.0}
         self.sessions: dict[str, float] = {}  # live session id -> expiry

@@ -17,8 +17,23 @@ from server.conftest import KEY, PASSWORD, SUITE
 from watchword.cli.main import cli
 from watchword.server import CredentialSpec, Store, Verifier, open_store
 from watchword.server.errors import NotInitialized
+from watchword.server.passwords import hash_password
 from watchword.server.sealing import Exposed, KeyProblem
 from watchword.server.store import _tables, _v2_tables
+
+
+def raw_run(db_url: str, *statements: str) -> None:
+    """Change the database behind the store's back, as anyone who can write the file could."""
+    if db_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(db_url) as conn:
+            for sql in statements:
+                conn.execute(sql)
+        return
+    with sqlite3.connect(db_url) as conn:
+        for sql in statements:
+            conn.execute(sql)
 
 
 def raw_rows(db_url: str, sql: str) -> list[tuple[object, ...]]:
@@ -137,6 +152,59 @@ def test_sqlite_files_are_private_and_exposed_ones_refused(tmp_path: Path) -> No
     assert done.exit_code == 0, done.output
 
 
+def test_init_refuses_a_symbolic_link_at_the_store_or_key_path(tmp_path: Path) -> None:
+    """A link could lead the store, or a new key, where others can read it: refused at init.
+    A link to a key that exists is read, its target held to the owner-only mode."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = tmp_path / "w.db"
+    db.symlink_to(elsewhere / "w.db")  # dangling: SQLite would create the file it names
+    done = CliRunner().invoke(cli, ["server", "init", "--db", str(db)])
+    assert done.exit_code == 1
+    assert done.output == (
+        f"error: the database file {db} is a symbolic link: give the path of the file itself\n"
+    )
+    assert list(elsewhere.iterdir()) == [] and not Path(str(db) + ".key").exists()
+    db.unlink()
+    key = Path(str(db) + ".key")
+    key.symlink_to(elsewhere / "w.key")
+    done = CliRunner().invoke(cli, ["server", "init", "--db", str(db)])
+    assert done.exit_code == 1
+    assert done.output == (
+        f"error: the key file {key} is a symbolic link: give the path of the file itself\n"
+    )
+    assert list(elsewhere.iterdir()) == [] and not db.exists()  # nothing written
+    real = tmp_path / "real.db"
+    with Store(str(real)) as s:
+        s.init()
+    real_key = Path(str(real) + ".key")
+    real_key.rename(elsewhere / "real.key")
+    real_key.symlink_to(elsewhere / "real.key")
+    with open_store(str(real)) as opened:  # a link to a key that exists is read (mounted keys)
+        assert opened.sealer() is not None
+    (elsewhere / "real.key").chmod(0o644)  # its target is held to the owner-only mode
+    with pytest.raises(Exposed, match="can be read by other users"):
+        open_store(str(real))
+
+
+def test_init_checks_the_mode_sqlite_gave_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the store's file come out readable by others anyway (here: not made 0600 first,
+    under umask 022), init says so and how to fix it, rather than reporting success."""
+    monkeypatch.setattr("watchword.server.store.create_private", lambda path: None)
+    old = os.umask(0o022)
+    try:
+        done = CliRunner().invoke(cli, ["server", "init", "--db", str(tmp_path / "w.db")])
+    finally:
+        os.umask(old)
+    assert done.exit_code == 1
+    assert "can be read by other users (mode 644): run `chmod 600" in done.output
+
+
+CLEAR_HASH = hash_password(PASSWORD)  # a portal password as stores before version 4 kept it
+
+
 def _make_v1_store(db_url: str) -> None:
     """A store as Watchword with schema version 1 left it: secrets in clear."""
     dialect = "postgresql" if db_url.startswith("postgresql") else "sqlite"
@@ -145,7 +213,7 @@ def _make_v1_store(db_url: str) -> None:
         *v1,
         "INSERT INTO meta (key, value) VALUES ('schema_version', '1')",
         "INSERT INTO meta (key, value) VALUES ('portal_key', 'old-cookie-key')",
-        "INSERT INTO users (name, created) VALUES ('alice', 0)",
+        f"INSERT INTO users (name, password, created) VALUES ('alice', '{CLEAR_HASH}', 0)",
         "INSERT INTO credentials (user_name, name, kind, suite, secret, digits, alg, created)"
         f" VALUES ('alice', 'bank', 'ocra', '{SUITE}', {{blob}}, 6, 'sha1', 0)",
     ]
@@ -174,5 +242,71 @@ def test_init_seals_a_clear_text_store(db_url: str) -> None:
     with open_store(db_url) as s:
         assert answer(Verifier(s)) == "ok"
         assert s.secret_setdefault("portal_key", "new") == "old-cookie-key"
+        assert Verifier(s).users()[0]["credentials"][0]["mode"] == "plain"
+        assert Verifier(s).check_password("alice", PASSWORD).ok
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
     again = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
     assert again.output.startswith("Already set up")
+
+
+def test_init_gives_a_version_2_store_the_credentials_modes(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.init()
+    with open_store(db_url) as s:
+        alice_with_a_credential(s)
+    raw_run(
+        db_url,  # the store as schema version 2 left it: no modes
+        "ALTER TABLE credentials DROP COLUMN mode",
+        "ALTER TABLE challenges DROP COLUMN sign",
+        f"UPDATE users SET password = '{CLEAR_HASH}'",
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    )
+    with pytest.raises(NotInitialized, match="from an older Watchword: .*`watchword server init"):
+        open_store(db_url)
+    done = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("Upgraded")
+    with open_store(db_url) as s:
+        v = Verifier(s)
+        assert v.users()[0]["credentials"][0]["mode"] == "plain"  # old rows are plain
+        assert answer(v) == "ok"
+        assert v.check_password("alice", PASSWORD).ok
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+
+
+def test_portal_passwords_are_sealed_too(store: Store, db_url: str) -> None:
+    v = alice_with_a_credential(store)
+    v.add_user("mallory", "mallory's own password")
+    stored = raw_rows(db_url, "SELECT password FROM users")
+    assert len(stored) == 2 and "scrypt" not in str(stored)  # not even the hash's scheme
+    assert v.check_password("alice", PASSWORD).ok
+    v.set_password("alice", "a new password")
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+    assert v.check_password("alice", "a new password").ok
+    # a sealed hash copied into another user's row does not open there
+    raw_run(
+        db_url,
+        "UPDATE users SET password = (SELECT password FROM users WHERE name = 'alice')"
+        " WHERE name = 'mallory'",
+    )
+    with pytest.raises(KeyProblem, match="does not open with this key: the store was changed"):
+        v.check_password("mallory", "a new password")
+
+
+def test_init_seals_a_version_3_stores_passwords(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.init()
+    with open_store(db_url) as s:
+        alice_with_a_credential(s)
+    raw_run(
+        db_url,  # the store as schema version 3 left it: password hashes in clear
+        f"UPDATE users SET password = '{CLEAR_HASH}'",
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+    )
+    with pytest.raises(NotInitialized, match="from an older Watchword: .*`watchword server init"):
+        open_store(db_url)
+    done = CliRunner().invoke(cli, ["server", "init", "--db", db_url])
+    assert done.output.startswith("Upgraded"), done.output
+    assert "scrypt" not in str(raw_rows(db_url, "SELECT password FROM users"))
+    with open_store(db_url) as s:
+        assert Verifier(s).check_password("alice", PASSWORD).ok

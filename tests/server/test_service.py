@@ -13,7 +13,7 @@ import pyotp
 import pytest
 
 from server.conftest import COUNTER_SUITE, KEY, PASSWORD, SUITE, Clock
-from watchword.server import CredentialSpec, Policy, Store, Verifier, open_store
+from watchword.server import SCHEMA_VERSION, CredentialSpec, Policy, Store, Verifier, open_store
 from watchword.server.errors import (
     BadInput,
     MalformedResponse,
@@ -22,6 +22,7 @@ from watchword.server.errors import (
     NotInitialized,
     UnknownUser,
 )
+from watchword.server.store import password_context
 
 
 def ocra_response(suite: str, question: str, counter: int | None = None, key: bytes = KEY) -> str:
@@ -250,8 +251,10 @@ def test_passwords_are_scrypt_hashed_and_wrong_ones_delay(store: Store, clock: C
     v.add_user("alice", PASSWORD)
     with store.transaction(write=False) as tx:
         row = tx.one("SELECT password FROM users WHERE name = 'alice'")
-    assert row is not None and row["password"].startswith("scrypt$")
-    assert PASSWORD not in row["password"]
+    assert row is not None and PASSWORD not in row["password"]
+    sealed = bytes.fromhex(row["password"])  # sealed for alice's row: a scrypt hash inside
+    hashed = store.sealer().open(sealed, password_context("alice")).decode()
+    assert hashed.startswith("scrypt$") and PASSWORD not in hashed
     assert v.check_password("alice", PASSWORD).ok
     assert v.check_password("alice", "wrong guess").code == "wrong_password"
     assert v.check_password("alice", PASSWORD).code == "throttled"
@@ -285,7 +288,8 @@ def test_secrets_are_not_in_the_users_listing(alice: Verifier) -> None:
 def test_a_database_from_a_newer_watchword_is_refused(store: Store, db_url: str) -> None:
     with store.transaction() as tx:
         tx.run("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(NewerSchema, match="schema version 99, newer than this Watchword's 2"):
+    newer = f"schema version 99, newer than this Watchword's {SCHEMA_VERSION}"
+    with pytest.raises(NewerSchema, match=newer):
         open_store(db_url)
     with pytest.raises(NewerSchema):
         Store(db_url).init()

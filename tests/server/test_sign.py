@@ -5,6 +5,8 @@ the CLI and the portal. The signatures come from the independent `oath` package.
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import oath
 import pytest
@@ -14,7 +16,7 @@ from portal.test_portal import make_app
 from server.conftest import KEY, PASSWORD, Clock
 from server.test_cli import one_error_line, run
 from watchword.server import CredentialSpec, Policy, Store, Verifier
-from watchword.server.errors import BadInput
+from watchword.server.errors import BadInput, NoCredential, WrongMode
 
 SIGN_SUITE = "OCRA-1:HOTP-SHA256-8:QN16"
 
@@ -27,7 +29,7 @@ def signature(question: str) -> str:
 def payer(store: Store, clock: Clock) -> Verifier:
     v = Verifier(store, Policy(), clock)
     v.add_user("alice", PASSWORD)
-    v.add_credentials("alice", [CredentialSpec("pay", "ocra", KEY, suite=SIGN_SUITE)])
+    v.add_credentials("alice", [CredentialSpec("pay", "ocra", KEY, suite=SIGN_SUITE, mode="sign")])
     return v
 
 
@@ -58,12 +60,13 @@ def test_a_transaction_the_suite_cannot_hold_is_refused(
         payer.issue("alice", sign=(account, amount))
 
 
-def test_sign_through_the_cli(db_url: str) -> None:
+def test_sign_through_the_cli(db_url: str, tmp_path: Path) -> None:
     assert run("server", "init", "--db", db_url).code == 0
     assert run("server", "add-user", "alice", "--db", db_url).code == 0
-    Verifier(_open(db_url)).add_credentials(
-        "alice", [CredentialSpec("pay", "ocra", KEY, suite=SIGN_SUITE)]
-    )
+    csv = tmp_path / "pay.csv"
+    csv.write_text(f"pay, {KEY.hex()}, ocra, {SIGN_SUITE}\n")
+    imported = run("server", "import", "alice", str(csv), "--mode", "sign", "--db", db_url)
+    assert imported.code == 0, imported
     issued = run(
         "server", "challenge", "alice", "--account", "998877", "--amount", "10000", "--db", db_url
     )
@@ -88,18 +91,7 @@ def _open(url: str) -> Store:
 
 
 def test_sign_in_the_portal(payer: Verifier) -> None:
-    payer.add_credentials(
-        "alice", [CredentialSpec("bank", "ocra", KEY, suite="OCRA-1:HOTP-SHA1-6:QN08")]
-    )
-    client = make_app(payer)
-    page = client.get("/").text
-    client.post("/login", data={"csrf": csrf(page), "username": "alice", "password": PASSWORD})
-    page = client.get("/challenge").text
-    login = str(oath.str2ocrasuite(SIGN_SUITE)(KEY, Q=field(page, "challenge").replace(" ", "")))
-    welcome = client.post(
-        "/respond", data={"csrf": csrf(page), "response": login.zfill(8)}, follow_redirects=True
-    ).text
-    assert field(welcome, "status") == "Logged in"
+    client, welcome = _log_in(payer)
     signing = client.post(
         "/sign",
         data={"csrf": csrf(welcome), "account": "998877", "amount": "10000", "credential": "pay"},
@@ -130,3 +122,91 @@ def test_sign_in_the_portal(payer: Verifier) -> None:
         follow_redirects=True,
     ).text
     assert errors(refused) == ["The account must be 1-20 digits."]
+
+
+LOGIN_SUITE = "OCRA-1:HOTP-SHA1-8:QN08"
+
+
+def _log_in(payer: Verifier) -> tuple[Any, str]:
+    """alice logged in to the portal with her plain credential 'bank' (added after 'pay', so
+    the login step must pass over the sign-mode one)."""
+    payer.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    client = make_app(payer)
+    page = client.get("/").text
+    client.post("/login", data={"csrf": csrf(page), "username": "alice", "password": PASSWORD})
+    page = client.get("/challenge").text
+    assert "<b>bank</b>" in page
+    login = str(oath.str2ocrasuite(LOGIN_SUITE)(KEY, Q=field(page, "challenge").replace(" ", "")))
+    welcome = client.post(
+        "/respond", data={"csrf": csrf(page), "response": login.zfill(8)}, follow_redirects=True
+    )
+    assert field(welcome.text, "status") == "Logged in"
+    return client, welcome.text
+
+
+def test_a_plain_credential_cannot_sign(payer: Verifier) -> None:
+    # a phishing proxy's payment, account 12345 amount 9: the question "05123459" looks like
+    # a login challenge to a plain QN08 credential, whose answer must never be a signature
+    payer.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    with pytest.raises(WrongMode, match="^bank is not in sign mode: it cannot sign"):
+        payer.issue("alice", "bank", sign=("12345", "9"))
+    assert payer.issue("alice", sign=("12345", "9")).credential == "pay"
+    payer.add_user("bob")
+    payer.add_credentials("bob", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    with pytest.raises(NoCredential, match="bob has no OCRA credential in sign mode: enroll"):
+        payer.issue("bob", sign=("12345", "9"))
+
+
+def test_a_sign_credential_answers_no_login_challenge(payer: Verifier) -> None:
+    with pytest.raises(WrongMode, match="^pay is in sign mode: it signs transactions and"):
+        payer.issue("alice", "pay")
+    with pytest.raises(NoCredential, match="alice has no OCRA credential for logging in"):
+        payer.issue("alice")
+    payer.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    assert payer.issue("alice").credential == "bank"  # not the first one, 'pay'
+
+
+def test_a_challenge_is_verified_only_by_a_credential_of_its_kind(
+    payer: Verifier, store: Store
+) -> None:
+    """A challenge row left from before modes were kept (or written by hand) whose kind does
+    not fit its credential's mode is refused, not judged."""
+    payer.add_credentials("alice", [CredentialSpec("bank", "ocra", KEY, suite=LOGIN_SUITE)])
+    login = payer.issue("alice", "bank")
+    with store.transaction() as tx:
+        tx.run("UPDATE challenges SET sign = 1 WHERE id = ?", login.id)
+    answer = str(oath.str2ocrasuite(LOGIN_SUITE)(KEY, Q=login.question)).zfill(8)
+    with pytest.raises(WrongMode, match="^bank is not in sign mode"):
+        payer.verify("alice", answer, login.id)
+    signing = payer.issue("alice", sign=("998877", "10000"))
+    with store.transaction() as tx:
+        tx.run("UPDATE challenges SET sign = 0 WHERE id = ?", signing.id)
+    with pytest.raises(WrongMode, match="^pay is in sign mode"):
+        payer.verify("alice", signature(signing.question), signing.id)
+
+
+def test_the_portal_signs_only_with_sign_mode_credentials(payer: Verifier) -> None:
+    client, welcome = _log_in(payer)
+    assert "<option>" not in welcome  # one signer: no choice offered
+    assert 'name="credential" value="pay"' in welcome
+    refused = client.post(
+        "/sign",
+        data={"csrf": csrf(welcome), "account": "12345", "amount": "9", "credential": "bank"},
+        follow_redirects=True,
+    ).text
+    assert errors(refused) == ["Bank is not in sign mode: it cannot sign a transaction."]
+    assert "sign-account" not in refused
+
+
+def test_the_mode_is_listed(payer: Verifier) -> None:
+    (alice,) = payer.users()
+    assert [(c["name"], c["mode"]) for c in alice["credentials"]] == [("pay", "sign")]
+
+
+def test_only_ocra_credentials_have_a_mode(payer: Verifier) -> None:
+    with pytest.raises(BadInput, match="fob: only OCRA credentials have a mode"):
+        payer.add_credentials("alice", [CredentialSpec("fob", "hotp", KEY, mode="sign")])
+    with pytest.raises(BadInput, match="pay2: mode must be plain, mutual or sign"):
+        payer.add_credentials(
+            "alice", [CredentialSpec("pay2", "ocra", KEY, suite=SIGN_SUITE, mode="pay")]
+        )

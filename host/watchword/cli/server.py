@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ import click
 
 from watchword.cli.common import emit, fails_cleanly, json_option
 from watchword.server import Outcome, Store, Verifier, open_store, read_file
+from watchword.server.credentials import MODES
 from watchword.server.errors import BadFile, NeedsPassphrase
 from watchword.server.service import plural
 from watchword.verifier import group
@@ -90,6 +92,7 @@ def init(db: str | None, key_file: str | None, as_json: bool) -> None:
     text = {
         "created": f"Created {where} (its key: {key}; keep it apart from backups of the store)",
         "migrated": f"Sealed the secrets in {where} with the key in {key}",
+        "upgraded": f"Upgraded {where} to this Watchword's schema (key {key})",
         "ready": f"Already set up: {where} (key {key})",
     }[state]
     emit(
@@ -149,6 +152,14 @@ def password(
     type=click.Path(path_type=Path),
     help="A file holding the pre-shared key (hex) an encrypted PSKC file was written with.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="plain",
+    show_default=True,
+    help="The mode the file's OCRA credentials were enrolled in on the token (`enroll"
+    " --mode`; challenge mode is plain): only sign-mode ones sign, and they do not log in.",
+)
 @db_option
 @json_option
 @fails_cleanly
@@ -157,6 +168,7 @@ def import_file(
     file: Path,
     pskc_passphrase: str | None,
     pskc_key_file: Path | None,
+    mode: str,
     db: str | None,
     key_file: str | None,
     as_json: bool,
@@ -175,12 +187,24 @@ def import_file(
             raise NeedsPassphrase(e.message + "; there is no terminal to ask on") from None
         asked: str = click.prompt(f"Passphrase of {file}", hide_input=True, err=True)
         specs = read_file(file, asked, key)
+    if mode != "plain":
+        if not any(s.kind == "ocra" for s in specs):
+            raise BadFile(f"{file}: --mode is for OCRA credentials, and it has none")
+        specs = [replace(s, mode=mode) if s.kind == "ocra" else s for s in specs]
     v = _verifier(db, key_file)
     with v.store:
         v.add_credentials(user, specs)
-    rows = [{"name": s.name, "kind": s.kind, "suite": s.suite, "digits": s.digits} for s in specs]
-    names = ", ".join(f"{s.name} ({s.suite or s.kind})" for s in specs)
+    rows = [
+        {"name": s.name, "kind": s.kind, "suite": s.suite, "digits": s.digits, "mode": s.mode}
+        for s in specs
+    ]
+    names = ", ".join(f"{s.name} ({_described(s.suite or s.kind, s.mode)})" for s in specs)
     emit(as_json, {"user": user, "credentials": rows}, f"Imported for {user}: {names}.")
+
+
+def _described(suite: str, mode: str) -> str:
+    """A credential's suite, and its mode unless plain: 'OCRA-1:HOTP-SHA256-8:QN16, sign'."""
+    return suite if mode == "plain" else f"{suite}, {mode}"
 
 
 def _secret_file(path: Path) -> str:
@@ -301,7 +325,8 @@ def users(db: str | None, key_file: str | None, as_json: bool) -> None:
     for u in rows:
         state = "locked" if u["locked"] else f"wait {u['wait']:.0f} s" if u["wait"] > 0 else "ok"
         creds = ", ".join(
-            f"{c['name']} ({c['suite'] or c['kind']}, counter {c['counter']})"
+            f"{c['name']} ({_described(c['suite'] or c['kind'], c['mode'])},"
+            f" counter {c['counter']})"
             if c["kind"] != "totp"
             else f"{c['name']} (totp {c['digits']} digits/{c['period']} s, drift {c['drift']})"
             for c in u["credentials"]

@@ -183,7 +183,8 @@ def enroll(
             "a generated secret must reach your verifier: add --server-db URL --user USER, "
             "--pskc FILE, --oath-csv FILE or --show-secret"
         )
-    server = _ServerTarget.check(server_db, user, cred) if server_db or user else None
+    server_mode = "plain" if mode == "challenge" else mode  # the verifier's name for it
+    server = _ServerTarget.check(server_db, user, cred, server_mode) if server_db or user else None
     devices = _pick_ports(ports)
     if not as_json:
         for note in notes:
@@ -421,12 +422,13 @@ COMMANDS = [devices, info, list_credentials, enroll, delete]
 class _ServerTarget:
     """`--server-db URL --user USER`: the enrollment goes straight into a verifier's store."""
 
-    def __init__(self, url: str, user: str) -> None:
+    def __init__(self, url: str, user: str, mode: str) -> None:
         self.url = url
         self.user = user
+        self.mode = mode  # plain, mutual or sign: the store keeps it (only sign signs)
 
     @classmethod
-    def check(cls, url: str | None, user: str | None, cred: Credential) -> _ServerTarget:
+    def check(cls, url: str | None, user: str | None, cred: Credential, mode: str) -> _ServerTarget:
         """Before anything is enrolled: the store opens, the user exists, the name is free."""
         from watchword.server.credentials import from_credential
         from watchword.server.errors import ServerError
@@ -436,7 +438,7 @@ class _ServerTarget:
         if not url or not user:
             raise ValueError("--server-db and --user go together: give both")
         try:
-            from_credential(cred)  # a credential the verifier can check
+            from_credential(cred, mode)  # a credential the verifier can check
             users = {u["name"]: u for u in Verifier(open_store(url)).users()}
         except ServerError as e:
             raise ValueError(e.message) from None
@@ -446,7 +448,7 @@ class _ServerTarget:
             )
         if any(c["name"] == cred.name for c in users[user]["credentials"]):
             raise ValueError(f"{user} has a credential named {cred.name!r} on the server already")
-        return cls(url, user)
+        return cls(url, user, mode)
 
     def add(self, cred: Credential) -> str:
         from watchword.server.credentials import from_credential
@@ -455,7 +457,8 @@ class _ServerTarget:
         from watchword.server.store import open_store
 
         try:
-            Verifier(open_store(self.url)).add_credentials(self.user, [from_credential(cred)])
+            spec = from_credential(cred, self.mode)
+            Verifier(open_store(self.url)).add_credentials(self.user, [spec])
         except ServerError as e:
             raise ValueError(
                 f"the token has {cred.name} but the server refused it: {e.message}"

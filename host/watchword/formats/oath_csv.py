@@ -33,7 +33,21 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from watchword.credential import HOTP, OCRA, TOTP, Credential, otp_suite, parse_otp_suite
+from watchword.credential import (
+    COUNTER_MAX,
+    HOTP,
+    NAME_CHARS,
+    NAME_MAX,
+    OCRA,
+    OTP_DIGITS_MAX,
+    OTP_DIGITS_MIN,
+    PERIOD_MAX,
+    PERIOD_MIN,
+    TOTP,
+    Credential,
+    otp_suite,
+    parse_otp_suite,
+)
 from watchword.formats.files import check_file_to_update, replace_private
 from watchword.oath import ocra
 
@@ -161,43 +175,74 @@ def _serials_in(text: str) -> set[str]:
 
 
 def parse_oath_csv(text: str, where: str = "OATH CSV") -> list[Credential]:
-    """The credentials in OATH CSV text; ValueError naming the line for anything unreadable.
+    """The credentials in OATH CSV text; ValueError naming the line (and column) of anything
+    unreadable, never a field's content: a column out of place may hold a seed.
 
     Read as privacyIDEA does: type defaults to hotp, digits to 6, the TOTP period to 30; the
     hash comes from the seed's length (SEED_BYTES_GUESSED, else SHA1) unless LinOTP's sixth
     column names it. The serial becomes the credential's name.
     """
+    return [cred for _, cred in parse_oath_csv_lines(text, where)]
+
+
+def parse_oath_csv_lines(text: str, where: str = "OATH CSV") -> list[tuple[int, Credential]]:
+    """(line number, credential) for each credential in OATH CSV text, as parse_oath_csv."""
     creds = []
     for number, columns in _rows(text):
         at = f"{where} line {number}"
+        for index, column in enumerate(columns, 1):
+            if '"' in column:
+                raise ValueError(
+                    f"{at}, column {index}: a quote, which importers split and keep differently"
+                    " (OATH CSV has no quoting): remove it"
+                )
         if len(columns) < 2 or not columns[0] or not columns[1]:
             raise ValueError(f"{at}: expected at least a serial and a hex seed")
-        serial, seed_hex = columns[0], columns[1]
-        try:
-            seed = binascii.unhexlify(seed_hex)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"{at}: the seed is not hex digits (an even number)") from None
-        kind = (columns[2] if len(columns) > 2 and columns[2] else "hotp").lower()
-        try:
-            if kind in ("ocra", "ocra2"):
-                if len(columns) < 4 or not columns[3]:
-                    raise ValueError("an ocra line needs its OCRA suite in the fourth column")
-                creds.append(Credential(serial, columns[3], seed))
-                continue
-            if kind not in (HOTP, TOTP):
-                raise ValueError(f"token type {kind!r} is not ocra, hotp or totp")
-            digits = _int(columns, 3, 6, "digits")
-            hint = columns[5].lower() if len(columns) > 5 else ""
-            hash_name = hint if hint in ("sha1", "sha256", "sha512") else _hash_by_size(seed)
-            if kind == HOTP:
-                suite = otp_suite(HOTP, hash_name, digits)
-                creds.append(Credential(serial, suite, seed, _int(columns, 4, 0, "counter")))
-            else:
-                suite = otp_suite(TOTP, hash_name, digits, _int(columns, 4, 30, "time step"))
-                creds.append(Credential(serial, suite, seed))
-        except ValueError as e:
-            raise ValueError(f"{at}: {e}") from None
+        creds.append((number, _credential(columns, at)))
     return creds
+
+
+def _credential(columns: list[str], at: str) -> Credential:
+    serial, seed_hex = columns[0], columns[1]
+    if not 1 <= len(serial) <= NAME_MAX or not set(serial) <= NAME_CHARS:
+        raise ValueError(
+            f"{at}, column 1: the serial must be 1-{NAME_MAX} printable characters, no / or \\"
+        )
+    try:
+        seed = binascii.unhexlify(seed_hex)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{at}, column 2: the seed is not hex digits (an even number)") from None
+    kind = (columns[2] if len(columns) > 2 and columns[2] else "hotp").lower()
+    if kind in ("ocra", "ocra2"):
+        if len(columns) < 4 or not columns[3]:
+            raise ValueError(f"{at}, column 4: an ocra line needs its OCRA suite")
+        try:
+            return Credential(serial, columns[3], seed)
+        except ValueError:
+            raise ValueError(
+                f"{at}, column 4: not an OCRA suite the token computes"
+                " (such as OCRA-1:HOTP-SHA1-6:QN08)"
+            ) from None
+    if kind not in (HOTP, TOTP):
+        raise ValueError(f"{at}, column 3: the token type is not ocra, hotp or totp")
+    digits = _int(columns, 4, 6, "the digits are", at)
+    if not OTP_DIGITS_MIN <= digits <= OTP_DIGITS_MAX:
+        raise ValueError(
+            f"{at}, column 4: the token shows one-time codes of {OTP_DIGITS_MIN} to"
+            f" {OTP_DIGITS_MAX} digits"
+        )
+    hash_name = _hash_named(columns, at) or _hash_by_size(seed, at)
+    if kind == HOTP:
+        counter = _int(columns, 5, 0, "the counter is", at)
+        if counter > COUNTER_MAX:
+            raise ValueError(f"{at}, column 5: the counter must be 0 to 2**63-1")
+        return Credential(serial, otp_suite(HOTP, hash_name, digits), seed, counter)
+    period = _int(columns, 5, 30, "the time step is", at)
+    if not PERIOD_MIN <= period <= PERIOD_MAX:
+        raise ValueError(
+            f"{at}, column 5: the time step must be {PERIOD_MIN} to {PERIOD_MAX} seconds"
+        )
+    return Credential(serial, otp_suite(TOTP, hash_name, digits, period), seed)
 
 
 def read_oath_csv(path: str | os.PathLike[str]) -> list[Credential]:
@@ -207,21 +252,32 @@ def read_oath_csv(path: str | os.PathLike[str]) -> list[Credential]:
     return parse_oath_csv(_read_text(source), str(source))
 
 
-def _int(columns: list[str], index: int, default: int, what: str) -> int:
-    if len(columns) <= index or not columns[index]:
+def _int(columns: list[str], column: int, default: int, what: str, at: str) -> int:
+    """Column `column` (counted from 1) as a whole number, else `default` when it is empty."""
+    if len(columns) < column or not columns[column - 1]:
         return default
-    text = columns[index]
+    text = columns[column - 1]
     if not text.isascii() or not text.isdigit():
-        raise ValueError(f"{what} {text[:20]!r} is not a whole number")
+        raise ValueError(f"{at}, column {column}: {what} not a whole number")
     return int(text)
 
 
-def _hash_by_size(seed: bytes) -> str:
+def _hash_named(columns: list[str], at: str) -> str | None:
+    """LinOTP's sixth column: the hash, if it names one (sha1, sha256, sha512), else None."""
+    if len(columns) < 6 or not columns[5]:
+        return None
+    name = columns[5].lower()
+    if name not in ("sha1", "sha256", "sha512"):
+        raise ValueError(f"{at}, column 6: the hash must be sha1, sha256 or sha512")
+    return name
+
+
+def _hash_by_size(seed: bytes, at: str) -> str:
     """The hash privacyIDEA reads from a seed's length; ValueError for one the token lacks."""
     alg = SEED_BYTES_GUESSED.get(len(seed), "sha1")
     if alg in ("sha224", "sha384"):
         raise ValueError(
-            f"a {len(seed)}-byte seed means {alg.upper()} in OATH CSV, which the token does not"
-            " compute: only SHA1, SHA256 and SHA512"
+            f"{at}, column 2: a {len(seed)}-byte seed means {alg.upper()} in OATH CSV, which"
+            " the token does not compute: only SHA1, SHA256 and SHA512"
         )
     return alg

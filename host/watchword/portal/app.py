@@ -1,7 +1,7 @@
 """The login portal: a small Flask app over the verifier, doing what a bank's login page does
 with a challenge-response token.
 
-1. Username and password (scrypt hashes in the store; wrong ones are delayed).
+1. Username and password (scrypt hashes, sealed in the store; wrong ones are delayed).
 2. A challenge in large grouped type, with a QR code of it and a countdown.
 3. The response typed from the token, or fetched from a token on USB (connected mode).
 4. "Logged in", or the specific reason it is not: expired, wrong response, locked (with the
@@ -350,7 +350,7 @@ def create_app(
         user = user_in_step("in")
         if not user:
             return start_over()
-        return render_template("welcome.html", user=user, signers=verifier.ocra_names(user))
+        return render_template("welcome.html", user=user, signers=verifier.signer_names(user))
 
     # -- signing a payment, once logged in (a credential in sign mode on the token)
 

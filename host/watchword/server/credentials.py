@@ -18,7 +18,12 @@ Two file formats are read:
   through `python-pskc`. A key's name is its FriendlyName, else its device's serial, else
   its Id.
 
-A file is read whole and checked before anything is stored, and no message names a seed.
+A file is read whole and checked before anything is stored. A message about an OATH CSV
+line names the line (and column), never a field's content: a column out of place may hold
+a seed. A quote in a field, or a hash column naming anything but sha1, sha256 or sha512, is
+refused.
+Neither format says which mode an OCRA credential was enrolled in: imported credentials are
+plain (logins) unless the administrator says otherwise (`server import --mode sign`).
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ from watchword.credential import (
     Credential,
     parse_otp_suite,
 )
-from watchword.formats.oath_csv import parse_oath_csv
+from watchword.formats.oath_csv import parse_oath_csv_lines
 from watchword.oath import ocra
 from watchword.server.errors import BadFile, BadInput, NeedsPassphrase
 
 KINDS = ("ocra", "hotp", "totp")
 HASHES = ("sha1", "sha256", "sha512")
+MODES = ("plain", "mutual", "sign")  # what an OCRA credential does on the token
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class CredentialSpec:
     period: int = 30  # TOTP only
     t0: int = 0  # TOTP only
     counter: int = 0  # the next counter the token will use (OCRA counter suites, HOTP)
+    mode: str = "plain"  # OCRA only: plain or mutual (logins) or sign (transactions)
 
     def checked(self) -> CredentialSpec:
         """This spec, or BadInput with what is wrong (never the secret)."""
@@ -71,6 +78,10 @@ class CredentialSpec:
             )
         if self.counter < 0 or self.counter >= 1 << 63:
             raise BadInput(f"credential {self.name}: the counter must be 0 to 2**63-1")
+        if self.mode not in MODES:
+            raise BadInput(f"credential {self.name}: mode must be plain, mutual or sign")
+        if self.kind != "ocra" and self.mode != "plain":
+            raise BadInput(f"credential {self.name}: only OCRA credentials have a mode")
         if self.kind == "ocra":
             try:
                 s = ocra.parse(self.suite or "")
@@ -78,12 +89,13 @@ class CredentialSpec:
                 raise BadInput(f"credential {self.name}: {e}") from None
             if s.pin_alg or s.session_len:
                 raise BadInput(
-                    f"credential {self.name}: suite {s.text} takes a PIN hash or session"
+                    f"credential {self.name}: its suite takes a PIN hash or session"
                     " information, which the server does not keep: use a suite without P or S"
                 )
             return CredentialSpec(
-                self.name, "ocra", self.secret, s.digits, s.alg, s.text, counter=self.counter
-            )
+                self.name, "ocra", self.secret, s.digits, s.alg, s.text, counter=self.counter,
+                mode=self.mode,
+            )  # fmt: skip
         if not 6 <= self.digits <= 10:
             raise BadInput(f"credential {self.name}: digits must be 6 to 10, not {self.digits}")
         if self.alg not in HASHES:
@@ -93,18 +105,19 @@ class CredentialSpec:
         return self
 
 
-def from_credential(cred: Credential) -> CredentialSpec:
+def from_credential(cred: Credential, mode: str = "plain") -> CredentialSpec:
     """The server's record of a credential as `watchword enroll` holds it, checked: how an
-    enrollment goes straight into the store, with no file in between."""
+    enrollment goes straight into the store, with no file in between. `mode` is the OCRA
+    mode it was enrolled in (plain, mutual or sign)."""
     if cred.kind == OCRA:
         spec = CredentialSpec(
-            cred.name, "ocra", cred.secret, suite=cred.suite, counter=cred.counter
+            cred.name, "ocra", cred.secret, suite=cred.suite, counter=cred.counter, mode=mode
         )
     else:
         otp = parse_otp_suite(cred.suite)
         spec = CredentialSpec(
             cred.name, otp.kind, cred.secret, otp.digits, otp.alg,
-            period=otp.period or 30, counter=cred.counter,
+            period=otp.period or 30, counter=cred.counter, mode=mode,
         )  # fmt: skip
     return spec.checked()
 
@@ -138,12 +151,17 @@ def read_csv(text: str, source: str = "CSV") -> list[CredentialSpec]:
     """The credentials of an OATH CSV file, read as `watchword enroll --oath-csv` writes
     them and privacyIDEA reads them (watchword.formats.oath_csv)."""
     try:
-        creds = parse_oath_csv(text, source)
-        return [from_credential(cred) for cred in creds]
+        lines = parse_oath_csv_lines(text, source)
     except ValueError as e:
         raise BadFile(str(e)) from None
-    except BadInput as e:
-        raise BadFile(f"{source}: {e.message}") from None
+    specs = []
+    for number, cred in lines:
+        try:
+            specs.append(from_credential(cred))
+        except BadInput as e:  # said of the line: its serial could be a seed out of place
+            reason = e.message.removeprefix(f"credential {cred.name}: ")
+            raise BadFile(f"{source} line {number}: {reason}") from None
+    return specs
 
 
 def _hash_of(text: str | None) -> str:

@@ -28,6 +28,13 @@ class UnknownUser(ServerError):
         super().__init__(f"unknown user {user!r}: add it with `watchword server add-user {user}`")
 
 
+class WrongMode(BadInput):
+    """An OCRA credential asked to do what its mode on the token is not for: a plain or
+    mutual one to sign a transaction, or a sign-mode one to answer a login challenge."""
+
+    code = "wrong_mode"
+
+
 class UserExists(ServerError):
     code = "user_exists"
 

@@ -1,4 +1,5 @@
-"""Portal passwords, stored as scrypt hashes (RFC 7914) with a random salt per user."""
+"""Portal passwords, as scrypt hashes (RFC 7914) with a random salt per user; the store seals
+the hashes (watchword.server.store)."""
 
 from __future__ import annotations
 

@@ -55,11 +55,21 @@ def check_private(path: Path, what: str) -> None:
         )
 
 
+def is_link(path: Path) -> bool:
+    """Whether `path` is a symbolic link (dangling or not): a store's file, or its key, is
+    refused there, since the link could lead it where others can read it."""
+    return path.is_symlink()
+
+
+def link_refusal(path: Path, what: str) -> str:
+    return f"{what} {path} is a symbolic link: give the path of the file itself"
+
+
 def create_private(path: Path) -> None:
     """Create `path` empty with mode 0600 (nothing happens if it exists); OSError if it
     cannot be."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
         return
     os.close(fd)
@@ -86,6 +96,14 @@ class KeySource:
     def describe(self) -> str:
         return f"${KEY_ENV}" if self.env else str(self.path)
 
+    def check_path(self) -> None:
+        """KeyProblem if the key file's path is a symbolic link that leads nowhere: a key
+        is never created through one. A link to a key that exists is read (secrets mounted
+        by an orchestrator are links), its target held to the same owner-only mode."""
+        if not self.env and self.path is not None and is_link(self.path):
+            if not self.path.exists():
+                raise KeyProblem(link_refusal(self.path, "the key file"))
+
     def load(self) -> bytes:
         """The key, or KeyProblem saying what to do."""
         if self.env:
@@ -95,6 +113,7 @@ class KeySource:
                 "a PostgreSQL store needs its key: give the key file with --key-file"
                 f" (or ${KEY_FILE_ENV}), or the key itself in ${KEY_ENV}"
             )
+        self.check_path()
         check_private(self.path, "the key file")
         try:
             text = self.path.read_text()
@@ -110,11 +129,12 @@ class KeySource:
     def load_or_create(self) -> tuple[bytes, bool]:
         """The key, made (and its file written, mode 0600) if there is none yet; and whether
         it was made."""
+        self.check_path()
         if self.env or self.path is None or self.path.exists():
             return self.load(), False
         key = secrets.token_bytes(KEY_BYTES)
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except OSError as e:
             raise KeyProblem(f"cannot create the key file {self.path}: {e.strerror or e}") from None
         with os.fdopen(fd, "w") as f:

@@ -39,8 +39,9 @@ from watchword.server.errors import (
     NoCredential,
     UnknownUser,
     UserExists,
+    WrongMode,
 )
-from watchword.server.store import Conflict, Row, Store, Tx, credential_context
+from watchword.server.store import Conflict, Row, Store, Tx, credential_context, password_context
 
 USER_MAX = 64
 USER_CHARS = set(string.ascii_letters + string.digits + "._@+-")
@@ -113,6 +114,13 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def _mode_refusal(name: str, signing: bool) -> str:
+    """Why credential `name` may not do this: sign (`signing`), or answer a login challenge."""
+    if signing:
+        return f"{name} is not in sign mode: it cannot sign a transaction"
+    return f"{name} is in sign mode: it signs transactions and answers no login challenge"
+
+
 def _digest(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -130,9 +138,23 @@ class Verifier:
 
     # -- users and credentials
 
+    def _sealed_password(self, name: str, password: str) -> str:
+        """The password's scrypt hash, sealed (hex) for `name`'s row alone."""
+        hashed = passwords.hash_password(passwords.check_strength(password))
+        return self.store.sealer().seal(hashed.encode(), password_context(name)).hex()
+
+    def _password_hash(self, name: str, stored: str | None) -> str | None:
+        if not stored:
+            return None
+        try:
+            sealed = bytes.fromhex(stored)
+        except ValueError:
+            sealed = b""  # not sealed: the sealer says so
+        return self.store.sealer().open(sealed, password_context(name)).decode()
+
     def add_user(self, name: str, password: str | None = None) -> None:
         check_user_name(name)
-        hashed = passwords.hash_password(passwords.check_strength(password)) if password else None
+        hashed = self._sealed_password(name, password) if password else None
         try:
             with self.store.transaction() as tx:
                 tx.run(
@@ -145,7 +167,7 @@ class Verifier:
             raise UserExists(f"user {name!r} exists already") from None
 
     def set_password(self, name: str, password: str) -> None:
-        hashed = passwords.hash_password(passwords.check_strength(password))
+        hashed = self._sealed_password(name, password)
         with self.store.transaction() as tx:
             if not tx.run("UPDATE users SET password = ? WHERE name = ?", hashed, name):
                 raise UnknownUser(name)
@@ -167,9 +189,10 @@ class Verifier:
                 sealed = sealer.seal(spec.secret, place)
                 tx.run(
                     "INSERT INTO credentials (user_name, name, kind, suite, secret, digits, alg,"
-                    " period, t0, counter, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " period, t0, counter, mode, created)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     user, spec.name, spec.kind, spec.suite, sealed, spec.digits, spec.alg,
-                    spec.period, spec.t0, spec.counter, now,
+                    spec.period, spec.t0, spec.counter, spec.mode, now,
                 )  # fmt: skip
 
     def users(self) -> list[dict[str, Any]]:
@@ -177,7 +200,7 @@ class Verifier:
         with self.store.transaction(write=False) as tx:
             users = tx.all("SELECT * FROM users ORDER BY name")
             creds = tx.all(
-                "SELECT user_name, name, kind, suite, digits, alg, period, counter, drift"
+                "SELECT user_name, name, kind, mode, suite, digits, alg, period, counter, drift"
                 " FROM credentials ORDER BY id"
             )
         out = []
@@ -204,10 +227,10 @@ class Verifier:
         with self.store.transaction(write=False) as tx:
             return any(c["kind"] != "ocra" for c in self._credentials(tx, user))
 
-    def ocra_names(self, user: str) -> list[str]:
-        """The names of the user's OCRA credentials (what can answer a challenge or sign)."""
+    def signer_names(self, user: str) -> list[str]:
+        """The names of the user's credentials in sign mode (the only ones that can sign)."""
         with self.store.transaction(write=False) as tx:
-            return [c["name"] for c in self._credentials(tx, user) if c["kind"] == "ocra"]
+            return [c["name"] for c in self._credentials(tx, user) if c["mode"] == "sign"]
 
     def unlock(self, name: str) -> None:
         with self.store.transaction() as tx:
@@ -279,7 +302,7 @@ class Verifier:
             passwords.check_password(password, None)
             msg = f"{name} has no password: set one with `watchword server password {name}`"
             return Outcome(False, "no_password", msg, name, wait=wait)
-        if not passwords.check_password(password, u["password"]):
+        if not passwords.check_password(password, self._password_hash(name, u["password"])):
             return Outcome(False, "wrong_password", "wrong password", name, wait=wait)
         with self.store.transaction() as tx:
             tx.run("UPDATE users SET pw_failures = 0, pw_next_try = 0 WHERE name = ?", name)
@@ -325,11 +348,14 @@ class Verifier:
         client_question: str | None = None,
         sign: tuple[str, str] | None = None,
     ) -> Challenge:
-        """A new challenge for the user's OCRA credential (the named one, else the first).
+        """A new challenge for the user's OCRA credential (the named one, else the first
+        that fits: in sign mode for a signature, in another mode for a login).
 
         With `client_question` (mutual OCRA), the server's response to it comes back too.
         With `sign` (account, amount), the question is the transaction, built as the token
-        builds it for a credential in sign mode, and its response is the signature.
+        builds it for a credential in sign mode, and its response is the signature. Only a
+        sign-mode credential signs, and it answers no login challenge (WrongMode): else a
+        transaction's question shown as a login challenge would get a signature.
         """
         if sign is not None and client_question is not None:
             raise BadInput("a challenge is either mutual or a signature, not both")
@@ -348,7 +374,19 @@ class Verifier:
                     f"{user} has no OCRA credential{' ' + repr(credential) if credential else ''}:"
                     f" import one with `watchword server import {user} FILE`"
                 )
-            cred = creds[0]
+            fitting = [c for c in creds if (c["mode"] == "sign") == (sign is not None)]
+            if not fitting and credential is not None:
+                raise WrongMode(_mode_refusal(credential, sign is not None))
+            if not fitting:
+                raise NoCredential(
+                    f"{user} has no OCRA credential in sign mode: enroll one with"
+                    f" `watchword enroll NAME --mode sign --server-db DB --user {user}`, or"
+                    f" import it with `watchword server import {user} FILE --mode sign`"
+                    if sign is not None
+                    else f"{user} has no OCRA credential for logging in (only sign-mode ones):"
+                    " enroll one in challenge or mutual mode"
+                )
+            cred = fitting[0]
             s = ocra.parse(cred["suite"])
             if sign_q is not None:
                 try:
@@ -389,8 +427,9 @@ class Verifier:
             tx.run("DELETE FROM challenges WHERE user_name = ? AND expires < ?", user, now - 3600)
             tx.run(
                 "INSERT INTO challenges (id, user_name, credential_id, question, client_question,"
-                " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                cid, user, cred["id"], question, client_question, now, expires,
+                " sign, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                cid, user, cred["id"], question, client_question, int(sign is not None), now,
+                expires,
             )  # fmt: skip
         fields = {"account": sign[0], "amount": sign[1]} if sign else None
         return Challenge(
@@ -480,6 +519,8 @@ class Verifier:
         self, tx: Tx, u: Row, cred: Row, ch: Row, response: str, now: float
     ) -> Outcome:
         user, name = u["name"], cred["name"]
+        if bool(ch["sign"]) != (cred["mode"] == "sign"):
+            raise WrongMode(_mode_refusal(name, bool(ch["sign"])))
         s = ocra.parse(cred["suite"])
         try:
             clean = verifier.clean_response(response, s.digits, s.alg)

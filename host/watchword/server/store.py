@@ -9,12 +9,23 @@ past it the caller gets `Busy`, and the transaction is rolled back whole.
 The schema is versioned in the `meta` table. A database from a newer Watchword is refused
 with a clear error rather than misread.
 
-Secrets (the credentials' seeds, the portal's cookie key) are sealed with AES-GCM under a key
-kept apart from the database (watchword.server.sealing); `meta.key_check` tells at opening
-whether the key is the right one, so a wrong key is refused before anything is read. A
-SQLite store and its -wal and -shm files are made readable by their owner only, and a store
-that others can read is refused. Schema version 1 kept secrets in clear: `init` seals them
-(and adds the portal's sessions) in one transaction.
+Secrets (the credentials' seeds, the portal's cookie key, the portal passwords' hashes) are
+sealed with AES-GCM under a key kept apart from the database (watchword.server.sealing);
+`meta.key_check` tells at opening whether the key is the right one, so a wrong key is
+refused before anything is read. A SQLite store and its -wal and -shm files are made
+readable by their owner only (and checked again once SQLite has made them); a store that
+others can read, or a symbolic link at the store's or the key's path, is refused.
+
+Schema version 1 kept secrets in clear: `init` seals them (and adds the portal's sessions)
+in one transaction. Version 2 kept no credential modes:
+`init` adds them, every existing credential plain (a login credential, never a signer).
+Versions 1 to 3 kept the passwords' scrypt hashes in clear: `init` seals them.
+
+The key protects the secrets' secrecy, and binds each sealed value to its row; it does not
+protect the rest of the state. Someone who can WRITE the database can roll back counters,
+the accepted responses and TOTP steps (replaying a response accepted before), clear
+failures and locks, or put back an older row whole (its sealed value opens there again).
+Keep the database writable by the verifier alone.
 """
 
 from __future__ import annotations
@@ -36,9 +47,20 @@ from watchword.server.errors import (
     ServerError,
     Unreachable,
 )
-from watchword.server.sealing import KeyProblem, KeySource, Sealer, check_private, create_private
+from watchword.server.sealing import (
+    Exposed,
+    KeyProblem,
+    KeySource,
+    Sealer,
+    check_private,
+    create_private,
+    is_link,
+    link_refusal,
+)
 
-SCHEMA_VERSION = 2  # 2: secrets sealed, portal sessions and unknown-name throttling kept
+SCHEMA_VERSION = 4  # 2: secrets sealed, portal sessions and unknown-name throttling kept;
+# 3: each credential's mode (plain, mutual, sign) and whether a challenge is a signature;
+# 4: the portal passwords' scrypt hashes sealed too
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 SUPPORTED_URLS = "a SQLite file path (or sqlite:///path) or postgresql://user@host/db"
 DEFAULT_DB = "watchword.db"
@@ -128,6 +150,14 @@ def _v2_tables(dialect: str) -> list[str]:
             name TEXT PRIMARY KEY,
             failures INTEGER NOT NULL DEFAULT 0,
             next_try {real} NOT NULL DEFAULT 0)""",
+    ]
+
+
+def _v3_changes() -> list[str]:
+    """What schema version 3 changed in version 2 (rows from before are plain logins)."""
+    return [
+        "ALTER TABLE credentials ADD COLUMN mode TEXT NOT NULL DEFAULT 'plain'",
+        "ALTER TABLE challenges ADD COLUMN sign INTEGER NOT NULL DEFAULT 0",
     ]
 
 
@@ -229,8 +259,7 @@ class Store:
                 f"no database at {self.path}: create it with"
                 f" `watchword server init --db {self.path}`"
             )
-        for path in [self.path, *(self.path + side for side in SQLITE_SIDE_FILES)]:
-            check_private(Path(path), "the database file")
+        self._check_files()
         try:
             if create:
                 create_private(Path(self.path))  # SQLite gives -wal and -shm the same mode
@@ -245,7 +274,20 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         except sqlite3.Error as e:
             raise Unreachable(f"cannot open the database {self.path}: {e}") from None
+        try:
+            self._check_files()  # as SQLite made them, before anything is written
+        except Exposed:
+            conn.close()
+            raise
         return conn
+
+    def _check_files(self) -> None:
+        """Exposed if the SQLite file (or its -wal, -shm, -journal) is a symbolic link or
+        can be read by other users."""
+        for name in [self.path, *(self.path + side for side in SQLITE_SIDE_FILES)]:
+            if is_link(Path(name)):
+                raise Exposed(link_refusal(Path(name), "the database file"))
+            check_private(Path(name), "the database file")
 
     def _connect_pg(self) -> Any:
         try:
@@ -398,7 +440,16 @@ class Store:
 
     def init(self) -> str:
         """Create the tables and the key ("created"), seal a version 1 store's secrets
-        ("migrated"), or change nothing ("ready")."""
+        ("migrated"), bring a version 2 or 3 store up to date ("upgraded"), or change nothing
+        ("ready"). Each is one transaction: all or nothing. The files are checked before
+        and after: no symbolic link, readable by their owner only."""
+        self.keys.check_path()
+        state = self._init_tables()
+        if self.dialect == "sqlite":
+            self._check_files()  # -wal and -shm, as SQLite made them
+        return state
+
+    def _init_tables(self) -> str:
         conn = self._conn(create=True)
         if self.dialect == "sqlite":
             try:
@@ -407,13 +458,24 @@ class Store:
                 raise self.translate(e) from None
         with self.transaction(create=True) as tx:
             if self._has_meta(tx):
-                if self._version(tx) == SCHEMA_VERSION:
+                version = self._version(tx)
+                if version == SCHEMA_VERSION:
                     self._open_sealer(tx)
                     return "ready"
-                self._migrate_v1(tx)
-                return "migrated"
+                if version == 1:
+                    sealer = self._migrate_v1(tx)
+                else:
+                    sealer = self._open_sealer(tx)
+                if version < 3:
+                    for statement in _v3_changes():
+                        tx.run(statement)
+                self._seal_passwords(tx, sealer)  # what version 4 changed
+                tx.run(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION)
+                )
+                return "migrated" if version == 1 else "upgraded"
             sealer = self._new_sealer()
-            for statement in _tables(self.dialect):
+            for statement in [*_tables(self.dialect), *_v3_changes()]:
                 tx.run(statement)
             tx.run(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", str(SCHEMA_VERSION)
@@ -426,7 +488,7 @@ class Store:
         self._sealer = Sealer(key)
         return self._sealer
 
-    def _migrate_v1(self, tx: Tx) -> None:
+    def _migrate_v1(self, tx: Tx) -> Sealer:
         """Seal every secret of a version 1 store, add what version 2 added: all or nothing."""
         sealer = self._new_sealer()
         for statement in _v2_tables(self.dialect):
@@ -438,7 +500,13 @@ class Store:
             sealed = sealer.seal(row["value"].encode(), meta_context(row["key"]))
             tx.run("UPDATE meta SET value = ? WHERE key = ?", sealed.hex(), row["key"])
         tx.run("INSERT INTO meta (key, value) VALUES ('key_check', ?)", sealer.check_value())
-        tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION))
+        return sealer
+
+    def _seal_passwords(self, tx: Tx, sealer: Sealer) -> None:
+        """Seal the portal passwords' hashes, which stores before version 4 kept in clear."""
+        for row in tx.all("SELECT name, password FROM users WHERE password IS NOT NULL" + tx.lock):
+            sealed = sealer.seal(str(row["password"]).encode(), password_context(row["name"]))
+            tx.run("UPDATE users SET password = ? WHERE name = ?", sealed.hex(), row["name"])
 
     def _open_sealer(self, tx: Tx) -> Sealer:
         """The sealer for this store's key, checked against the store before any use."""
@@ -460,10 +528,16 @@ class Store:
         with self.transaction(write=False) as tx:
             if not self._has_meta(tx):
                 raise self._not_initialized()
-            if self._version(tx) < SCHEMA_VERSION:
+            version = self._version(tx)
+            if version == 1:
                 raise NotInitialized(
                     f"the database {self.describe()} keeps its secrets in clear (schema"
                     f" version 1): seal them with `watchword server init --db {self.describe()}`"
+                )
+            if version < SCHEMA_VERSION:
+                raise NotInitialized(
+                    f"the database {self.describe()} is from an older Watchword: bring it up"
+                    f" to date with `watchword server init --db {self.describe()}`"
                 )
             self._open_sealer(tx)
 
@@ -495,6 +569,11 @@ class Store:
 def credential_context(row: Row) -> str:
     """What a credential's sealed secret is bound to: its user and its name."""
     return f"credential {row['user_name']}/{row['name']}"
+
+
+def password_context(user: str) -> str:
+    """What a user's sealed password hash is bound to: the user."""
+    return f"password {user}"
 
 
 def meta_context(key: str) -> str:
