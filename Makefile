@@ -50,6 +50,13 @@ typecheck-firmware: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py --readme $(BENCH_ARGS)
 
+# The random sequences of tests/stateful for SOAK_MINUTES (default 10), then what they
+# covered, printed and written to bench/results.md; `make test` runs a fixed budget of them.
+SOAK_MINUTES ?= 10
+.PHONY: soak
+soak: $(STAMP)
+	PYTHONPATH=tests $(PY) -m stateful.soak --minutes $(SOAK_MINUTES)
+
 # Every screen recorded by `pytest tests --ui=record` as a PNG, for the README.
 .PHONY: gallery
 gallery: $(STAMP)

@@ -692,6 +692,20 @@ def render(results: Results, started: datetime.datetime, took: float) -> str:
     return "\n".join(parts)
 
 
+KEPT = ("## Random sequences", "## Random sequences in `make test`")  # by `make soak`
+
+
+def kept_sections(path: Path) -> str:
+    """The sections of the old page that other commands wrote, to carry over."""
+    old = path.read_text() if path.exists() else ""
+    out = ""
+    for title in KEPT:
+        found = re.search(re.escape(title) + r"\n.*?(?=\n## |\Z)", old, re.S)
+        if found:
+            out += "\n" + found.group(0).rstrip("\n") + "\n"
+    return out
+
+
 def update_readme(summary_table: str, results_path: Path, machine: str) -> bool:
     readme = ROOT / "README.md"
     text = readme.read_text()
@@ -803,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
         results.section(
             "`make test` wall time", "Not measured in this run: `bench/run.py --with-test-time`."
         )
-    page = render(results, started, time.perf_counter() - t0)
+    page = render(results, started, time.perf_counter() - t0) + kept_sections(args.out)
     args.out.write_text(page + "\n")
     print(f"bench: wrote {args.out}", file=sys.stderr)
     if args.readme:

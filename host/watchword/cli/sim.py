@@ -60,6 +60,13 @@ DEFAULT_STATE = Path.home() / ".local" / "share" / "watchword" / "sim"
     default=None,
     help="The UF2 for --rp2040 (default: build/pico/debug/firmware.uf2).",
 )
+@click.option("--no-rtc", is_flag=True, help="Leave the optional DS3231 off the board.")
+@click.option(
+    "--start-ms",
+    type=click.IntRange(0, 1 << 40),
+    default=0,
+    help="Where the board's clock starts (ms): near 1073741824 its ticks wrap soon.",
+)
 @fails_cleanly
 def sim(
     state: Path,
@@ -72,6 +79,8 @@ def sim(
     release: bool,
     rp2040: bool,
     image: Path | None,
+    no_rtc: bool,
+    start_ms: int,
 ) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports once it has booted."""
     if rp2040:
@@ -86,7 +95,14 @@ def sim(
 
         rig = MpyRig(state, board, heap=heap, follow_real_time=clock == "real", release=release)
     else:
-        rig = Rig(state, board, follow_real_time=clock == "real", release=release)
+        rig = Rig(
+            state,
+            board,
+            follow_real_time=clock == "real",
+            release=release,
+            rtc=not no_rtc,
+            start_ms=start_ms,
+        )
     page = None
     if ui:
         from watchword.sim.webui import WebUI

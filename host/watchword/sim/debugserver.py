@@ -2,8 +2,10 @@
 
 `debug.press` drives the keypad matrix's wires, so keys go through the firmware's scan and
 debounce; `debug.screen` returns what the OLED panel shows; `debug.advance` moves the clock.
-`debug.faults` and `debug.raise` are passed on to the firmware's own debug link over its
-UART, so the fault barrier's count comes from the firmware on every target.
+The emulated board alone also has `debug.key` (a key held down, let go, or bouncing) and
+reports its clock (`clock_ms`) and resets in `debug.stats`. `debug.faults` and `debug.raise`
+are passed on to the firmware's own debug link over its UART, so the fault barrier's count
+comes from the firmware on every target.
 """
 
 from __future__ import annotations
@@ -32,8 +34,13 @@ class DebugServer:
         while b"\n" in self._pending:
             line, _, rest = bytes(self._pending).partition(b"\n")
             self._pending = bytearray(rest)
-            if line.strip():
-                self.rig.debug.write(json.dumps(self.answer(line)).encode() + b"\n")
+            if len(line) > MAX_FRAME:
+                reply = _error(None, "too_long", "frame over 1024 bytes")
+            elif line.strip():
+                reply = self.answer(line)
+            else:
+                continue
+            self.rig.debug.write(json.dumps(reply).encode() + b"\n")
         if len(self._pending) > MAX_FRAME:
             self._pending.clear()
             self.rig.debug.write(
@@ -43,7 +50,7 @@ class DebugServer:
     def answer(self, line: bytes) -> dict[str, Any]:
         try:
             req = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: not JSON
             return _error(None, "bad_json", "frame is not valid JSON")
         if not isinstance(req, dict) or not isinstance(req.get("id"), int):
             return _error(None, "bad_request", "a request is a JSON object with 'id' and 'op'")
@@ -57,6 +64,8 @@ class DebugServer:
             for key in keys:
                 self.rig.press(key)
             return {"id": rid, "ok": True}
+        if op == "debug.key":
+            return self._key(rid, req.get("key"), req.get("action"))
         if op == "debug.screen":
             self.rig.step()
             return {"id": rid, "ok": True, "width": 128, "height": 64, "fb": self._panel()}
@@ -91,8 +100,24 @@ class DebugServer:
                 "i2c_bus_bytes": bus.traffic.total,  # the whole bus, address bytes included
                 "link_frames": self.rig.audit.replies,  # frames the token sent on USB
                 "link_leaks": self.rig.audit.leaks,  # of those, how many carried a secret
+                "clock_ms": self.rig.clock.now_ms(),  # the board's clock, unwrapped
+                "resets": self.rig.resets,  # watchdog and machine.reset() resets so far
             }
         return _error(rid, "unknown_op", f"unknown debug op {str(op)[:32]!r}")
+
+    def _key(self, rid: int, key: object, action: object) -> dict[str, Any]:
+        """A key held down, let go, or bouncing before it settles."""
+        if not isinstance(key, str) or len(key) != 1 or key not in KEYS:
+            return _error(rid, "bad_request", "'key' must be one of 0-9 A-D * #")
+        if action == "down":
+            self.rig.key_down(key)
+        elif action == "up":
+            self.rig.key_up(key)
+        elif action == "bounce":
+            self.rig.bounce(key)
+        else:
+            return _error(rid, "bad_request", "'action' must be down, up or bounce")
+        return {"id": rid, "ok": True, "held": sorted(self.rig.keypad.held)}
 
     def _finger(self, rid: int, req: dict[str, Any]) -> dict[str, Any]:
         """Place or lift a virtual finger, or unplug, plug or garble the sensor."""

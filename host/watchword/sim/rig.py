@@ -38,6 +38,7 @@ from watchword.sim.wiring import Board
 STEP_MS = 10  # virtual time per firmware step while a key is held or released
 IDLE_WAIT_S = 0.005  # how long the loop waits for a frame before the next step
 RTC_FILE = "rtc.json"
+SENSOR_FILE = "r503.json"  # the sensor's own flash: its templates outlive a power cut
 ADVANCE_CHUNK_MS = 1000  # debug.advance steps the firmware at least this often
 FIRMWARE_DEBUG_STEPS = 50  # steps the firmware's own debug link has to answer a frame
 
@@ -50,6 +51,23 @@ class DebugUartWire:
 
     def uart_received(self, data: bytes) -> None:
         self.received += data
+
+
+class CellBackedRtc:
+    """The DS3231 on the bus: whatever the firmware writes to it is kept on its coin cell at
+    once (saved beside the flash), so a power cut at any moment loses none of it."""
+
+    def __init__(self, chip: DS3231Model, save: Callable[[], None]) -> None:
+        self.chip = chip
+        self.save = save
+
+    def i2c_write(self, data: bytes) -> None:
+        self.chip.i2c_write(data)
+        if len(data) > 1:  # more than a register pointer: the chip's registers changed
+            self.save()
+
+    def i2c_read(self, count: int) -> bytes:
+        return self.chip.i2c_read(count)
 
 
 class HangableDevice:
@@ -94,12 +112,15 @@ class Rig:
         *,
         follow_real_time: bool = True,
         release: bool = False,
+        rtc: bool = True,
+        start_ms: int = 0,
     ) -> None:
         self.state = state.resolve()
         self.spec = load_pin_map(board)
         # A still clock moves only with key presses and `debug.advance`, so every screen
         # (a timer bar too) comes out the same on every run: the screen fixtures use it.
-        self.clock = VirtualClock(follow_real_time=follow_real_time)
+        # `start_ms` puts the tick count where a test wants it (just before its 2**30 wrap).
+        self.clock = VirtualClock(start_ms, follow_real_time=follow_real_time)
         uid = hashlib.sha256(str(self.state).encode()).digest()[:8]
         self.board = Board(self.clock, name=board, unique_id=uid)
         display = self.spec["display"]
@@ -108,9 +129,10 @@ class Rig:
         self.display_bus = HangableDevice(self.oled)  # a fault test can hang the display
         self.board.add_i2c_device(display["i2c"], display["addr"], self.display_bus)
         self.keypad = KeypadModel.from_pin_map(self.board, self.spec["keypad"])
-        self.rtc = self._attach_rtc(self.spec.get("rtc"))
+        self.rtc = self._attach_rtc(self.spec.get("rtc") if rtc else None)
         sensor = self.spec.get("fingerprint")
         self.sensor = R503Model.from_pin_map(self.board, sensor) if sensor else None
+        self._saved_templates = self._load_templates()
         self.link = Pty()
         self.debug = Pty()
         self.debug_server = DebugServer(self)
@@ -130,18 +152,47 @@ class Rig:
         if not spec:
             return None
         rtc = DS3231Model(self.clock)
-        self.board.add_i2c_device(spec["i2c"], spec.get("addr", 0x68), rtc)
+        self.board.add_i2c_device(
+            spec["i2c"], spec.get("addr", 0x68), CellBackedRtc(rtc, self.save_rtc)
+        )
         saved = self.state / RTC_FILE
         if saved.exists():
             state = json.loads(saved.read_text())
-            rtc.load(state["chip"], max(0, int(time.time() - state["saved_at"])))
+            # The cell ran the chip while the board was off; a still clock's world stood still.
+            off_s = time.time() - state["saved_at"] if self.clock.follows_real_time else 0
+            rtc.load(state["chip"], max(0, int(off_s)))
         return rtc
+
+    def save_rtc(self) -> None:
+        """What the coin cell keeps, for the next run (written whole, then renamed)."""
+        if self.rtc is not None:
+            state = {"chip": self.rtc.save(), "saved_at": time.time()}
+            path = self.state / RTC_FILE
+            path.with_suffix(".tmp").write_text(json.dumps(state))
+            path.with_suffix(".tmp").replace(path)
+
+    def _load_templates(self) -> dict[int, bytes]:
+        """The templates the sensor's own flash held when the last run ended."""
+        path = self.state / SENSOR_FILE
+        if self.sensor is None or not path.exists():
+            return {}
+        saved = json.loads(path.read_text())
+        self.sensor.templates = {int(slot): bytes.fromhex(t) for slot, t in saved.items()}
+        return dict(self.sensor.templates)
+
+    def _save_templates(self) -> None:
+        """The sensor stored or deleted a template: its flash keeps it across a power cut."""
+        if self.sensor is None or self.sensor.templates == self._saved_templates:
+            return
+        self._saved_templates = dict(self.sensor.templates)
+        path = self.state / SENSOR_FILE
+        saved = {str(slot): t.hex() for slot, t in self._saved_templates.items()}
+        path.with_suffix(".tmp").write_text(json.dumps(saved))
+        path.with_suffix(".tmp").replace(path)
 
     def shutdown(self) -> None:
         """The supply goes: what the coin cell keeps is saved for the next run."""
-        if self.rtc is not None:
-            state = {"chip": self.rtc.save(), "saved_at": time.time()}
-            (self.state / RTC_FILE).write_text(json.dumps(state))
+        self.save_rtc()
 
     def flash(self) -> None:
         """Lay out the token's flash: the pin map goes on it as `board.json`, as flashing does."""
@@ -188,6 +239,7 @@ class Rig:
         if self.in_repl:
             return  # maintenance ended the firmware's loop, as run() does on a board
         self._guarded(self.firmware.step)
+        self._save_templates()
         parts = getattr(self.firmware, "parts", None)
         if parts is not None and parts.app.maintenance:
             self._guarded(self.firmware.step)  # the loop's last step sends the reply
@@ -246,6 +298,8 @@ class Rig:
         for _ in range(max(1, ms // STEP_MS)):
             self.clock.advance(STEP_MS)
             self.step()
+        if not self.clock.follows_real_time:
+            self.save_rtc()  # a still clock's time moved: the cell keeps it, as in advance()
 
     def advance(self, ms: int) -> None:
         """Let `ms` pass with the firmware running through it (so it feeds its watchdog)."""
@@ -279,6 +333,26 @@ class Rig:
         self.hold(4 * STEP_MS)
         self.keypad.release(key)
         self.hold(4 * STEP_MS)
+
+    def key_down(self, key: str) -> None:
+        """Put `key` down and leave it there (a held key) until `key_up`."""
+        self.keypad.press(key)
+        self.hold(4 * STEP_MS)
+
+    def key_up(self, key: str) -> None:
+        self.keypad.release(key)
+        self.hold(4 * STEP_MS)
+
+    def bounce(self, key: str, chatter: int = 3) -> None:
+        """A worn key: contact made and broken `chatter` times, 2 ms apart, then a press."""
+        for _ in range(chatter):
+            self.keypad.press(key)
+            self.clock.advance(2)
+            self.step()
+            self.keypad.release(key)
+            self.clock.advance(2)
+            self.step()
+        self.press(key)
 
     def call_soon(self, task: Callable[[], None]) -> None:
         """Run `task` in the rig's loop (thread-safe): the firmware stays single-threaded."""
