@@ -121,6 +121,7 @@ class App:
         self.locked_until = None  # no PIN is taken before this tick count
         self.keys_ignored = False  # a key came during the wait after wrong PINs
         self.totp_codes = ()  # (first step, codes from that step on) while a TOTP code shows
+        self.page = 0  # the page of a confirmation too long for one screen
         self.faults = 0  # exceptions the fault barrier caught since boot
         self.last_fault = None  # the last one, as "Type: message"
         self._lock_pin(now)
@@ -134,6 +135,13 @@ class App:
         s = self.state
         if self.pending and s in (CONFIRM, REVIEW) and _diff(now, self.since) < READ_MS:
             return  # not read yet: a key pressed before this screen approves nothing
+        if (
+            s in (CONFIRM, REVIEW)
+            and k == "#"
+            and self.page + 1 < len(screens.pages(self._asked()))
+        ):
+            self.page, self.since = self.page + 1, now  # the next page, to be read in turn
+            return self._draw(now)
         if s == MESSAGE:
             return self._go(self.after, now)
         if s == RESULT:
@@ -722,6 +730,7 @@ class App:
         self._shown_left = -1
         self.note = ""
         self.keys_ignored = False
+        self.page = 0
         if state in (SET_PIN, REPEAT_PIN, PIN):
             self.entry = Entry(PIN_MAX)
         elif state == SET_LIMIT:
@@ -740,6 +749,9 @@ class App:
         elif state not in (PIN, FINGER):
             self.check = None
         self._draw(now)
+
+    def _asked(self):
+        return self.flow.details if self.state == REVIEW else self.lines
 
     def _draw(self, now):
         s, fb = self.state, self.fb
@@ -768,7 +780,8 @@ class App:
         elif s == SHOW_QC:
             screens.show_code(fb, self.flow.cred.name, "Type on the page", self.flow.qc)
         elif s == REVIEW:
-            screens.confirm(fb, "Sign?", self.flow.details, icons.USB if self.pending else None)
+            icon = icons.USB if self.pending else None
+            screens.confirm(fb, "Sign?", self._asked(), icon, self.page)
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
@@ -784,8 +797,8 @@ class App:
             elif self.pending:
                 title = "Signing" if self.flow.mode == credential.SIGN else "Approve login"
                 detail = self.flow.cred.name
-                if self.flow.details:
-                    detail += " " + self.flow.details[0]
+                if self.flow.details and len(detail + self.flow.details[0]) < screens.COLS:
+                    detail += " " + self.flow.details[0]  # only whole, else the name alone
             else:
                 title, detail = self.flow.cred.name, ""
             note = self.note
@@ -817,7 +830,7 @@ class App:
             header = "Server OK" if mutual else None
             screens.response(fb, self.flow.cred.name, self.code, frac, header, icon)
         elif s == CONFIRM:
-            screens.confirm(fb, self.title, self.lines)
+            screens.confirm(fb, self.title, self._asked(), icons.USB, self.page)
         elif s == MESSAGE:
             screens.message(fb, self.title, self.lines, self.icon)
         self.dirty = True

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conftest import PIN, SUITE, Token, assert_no_faults, response_on_screen
+from e2e.conftest import PIN, SECRET, SUITE, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
 from e2e.test_fingerprint import WRONG, add_finger, start_challenge
 from watchword.link import TokenError
@@ -142,3 +142,22 @@ def test_an_exception_in_an_event_is_counted_and_the_token_goes_back_to_idle(
     ready.confirm("#")  # the "Delete?" screen is gone: nothing is deleted
     assert [c["name"] for c in ready.credentials()] == ["bank"]
     ready.debug.faults(clear=True)  # counted and seen: the test's own fault
+
+
+def test_review_a_sign_request_shows_the_long_fields_whole(token: Token) -> None:
+    token.set_pin()
+    rid = token.link.send(
+        "enroll", name="pay", suite="OCRA-1:HOTP-SHA1-8:QN64", secret=SECRET, mode="sign"
+    )
+    token.wait_for("Check ")
+    token.confirm("#")
+    token.link.reply(rid, 10)
+    token.confirm("*")
+    fields = {"account": "12345678901999999999", "amount": "500000000000"}
+    rid = token.link.send("respond", name="pay", fields=fields)
+    screen = token.wait_for("Sign?")
+    assert screen[1:5] == ["Acct 12345678901", "999999999", "Amount 500000000", "000"]
+    token.confirm("#")
+    assert token.wait_for("PIN ____")[1] == "pay"
+    token.debug.press(PIN + "#")
+    assert token.link.reply(rid, 10)["response"]

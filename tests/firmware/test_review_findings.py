@@ -384,3 +384,44 @@ def test_ctrl_c_is_turned_off_before_main_imports_anything() -> None:
         "import micropython",
         "micropython.kbd_intr(-1)",
     ]
+
+
+# ---- second review, 1: a signature's fields are shown whole, however long ------------------------
+
+SIGN_SUITE = "OCRA-1:HOTP-SHA1-8:QN64"
+
+
+def test_a_sign_request_shows_every_digit_of_its_fields(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    account, amount = "12345678901999999999", "50000000000000000007"
+    rig.request(3, "respond", name="pay", fields={"account": account, "amount": amount})
+    screen = rig.read()
+    assert screen == [
+        "Sign?          ⇄",
+        "Acct 12345678901",
+        "999999999",
+        "Amount 500000000",
+        "000000000",
+        "07",
+        "#=yes  *=no",
+    ]
+    pin_screen = rig.keys("#")
+    assert pin_screen[:2] == ["Signing        ⇄", "pay"]  # no field cut to fit beside the name
+    rig.keys(PIN + "#")
+    assert rig.replies()[0]["ok"] is True
+
+
+def test_a_short_sign_request_still_names_the_account_beside_the_pin(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    rig.request(3, "respond", name="pay", fields={"account": "998877", "amount": "10"})
+    assert rig.read()[1:3] == ["Acct 998877", "Amount 10"]
+    assert rig.keys("#")[1] == "pay Acct 998877"
+
+
+def test_a_sign_typed_on_the_keypad_is_reviewed_whole(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    screen = rig.keys("#" + "1" * 20 + "#" + "2" * 20 + "#")
+    assert screen[1:6] == ["Acct 11111111111", "111111111", "Amount 222222222", "222222222", "22"]
