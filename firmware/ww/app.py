@@ -511,7 +511,10 @@ class App:
         needs_pin = credential.is_ocra(flow.suite) and flow.suite.pin_alg
         fingers = self.sensor is not None and self.vault.fingers()
         spent = fingers and self.vault.finger_failures() >= finger.MAX_TRIES
-        self.steps = requests.presence_steps(policy, bool(fingers) and not spent, needs_pin)
+        try:
+            self.steps = requests.presence_steps(policy, fingers, spent, needs_pin)
+        except requests.RequestError as e:
+            return self._no_finger(e, now)
         self.step_i = 0
         note = "No sensor: PIN" if policy != "pin" and not fingers and not needs_pin else ""
         if spent and policy != "pin":
@@ -527,9 +530,7 @@ class App:
                 self.check = finger.Check(self.sensor, slots, now, self.vault)
             except FingerprintError:
                 self.sensor = None
-                self.steps = ("pin",)
-                self.step_i = 0
-                step, note = "pin", "Sensor off: PIN"
+                return self._finger_lost(now, "Sensor off: PIN", requests.NO_SENSOR)
         self._go(FINGER if step == "finger" else PIN, now)
         self.note = note
         self._draw(now)
@@ -541,8 +542,7 @@ class App:
             self.check = None
             self.sensor = None
             if self.state == FINGER:
-                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
-                return self._next_factor(now, "Sensor " + e.code[:9])
+                return self._finger_lost(now, "Sensor " + e.code[:9], requests.NO_SENSOR)
             self.note = "Sensor off: PIN"
             return self._draw(now)
         if result is None:
@@ -555,12 +555,24 @@ class App:
         elif self.vault.finger_failures() >= finger.MAX_TRIES:
             self.check = None
             if self.state == FINGER:
-                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
-                return self._next_factor(now, "Use your PIN")
+                return self._finger_lost(now, "Use your PIN", requests.SPENT)
             self.note = "Use your PIN"
         else:
             self.note = "No match, %d left" % (finger.MAX_TRIES - self.vault.finger_failures())
         self._draw(now)
+
+    def _finger_lost(self, now, note, why):
+        """The finger step cannot be taken: the PIN in its place, unless the policy needs both."""
+        try:
+            requests.need_finger((self.flow.cred.meta or {}).get("verify"), why)
+        except requests.RequestError as e:
+            return self._no_finger(e, now)
+        self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
+        self._next_factor(now, note)
+
+    def _no_finger(self, e, now):
+        self._reply_error(e.code, str(e))
+        self._show_message("Needs finger", ("Finger and PIN:", "no finger taken"), IDLE, now)
 
     def _factor_done(self, pin, now):
         if pin is not None:

@@ -149,13 +149,29 @@ def meta(req, has_fingers):
     return m or None
 
 
-def presence_steps(policy, fingers_ok, needs_pin):
-    """The steps that prove presence. Without a working sensor and an enrolled finger, the
-    PIN alone; a suite that hashes the PIN (P) always takes the PIN."""
-    if not fingers_ok or policy == "pin":
+NO_SENSOR = "the fingerprint sensor is not working: plug it in and retry"
+NO_FINGERS = "no finger is enrolled: watchword finger enroll"
+SPENT = "too many wrong fingers: retry to type your PIN and then your finger"
+
+
+def presence_steps(policy, fingers, spent, needs_pin):
+    """The steps that prove presence. `fingers` is the list of enrolled fingers, or False
+    without a working sensor; `spent` when wrong fingers reached the limit. A finger-and-pin
+    credential is refused without a finger (never the PIN alone); the others fall back to
+    the PIN. A suite that hashes the PIN (P) always takes the PIN."""
+    if policy == "finger-and-pin":
+        need_finger(policy, NO_FINGERS if fingers == [] else NO_SENSOR if not fingers else None)
+        return ("pin", "finger")  # the right PIN, typed first, lets a finger try again
+    if not fingers or spent or policy == "pin":
         return ("pin",)
-    if policy == "finger-and-pin" or (policy == "finger" and needs_pin):
+    if policy == "finger" and needs_pin:
         return ("pin", "finger")
     if policy == "finger":
         return ("finger",)
     return ("pin",) if needs_pin else ("finger|pin",)
+
+
+def need_finger(policy, why):
+    """Refuse a finger-and-pin use whose finger cannot be taken (`why`, when it cannot)."""
+    if why and policy == "finger-and-pin":
+        raise RequestError("needs_finger", "needs your finger: " + why)

@@ -17,8 +17,9 @@ import pytest
 
 from e2e.conftest import PIN, SECRET, SUITE, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
-from e2e.test_fingerprint import WRONG, add_finger, start_challenge
+from e2e.test_fingerprint import RIGHT, WRONG, add_finger, start_challenge
 from watchword.link import TokenError
+from watchword.link.client import LinkTimeout
 
 
 @pytest.mark.skip_ui  # a generated secret: its check code differs on every run
@@ -161,3 +162,61 @@ def test_review_a_sign_request_shows_the_long_fields_whole(token: Token) -> None
     assert token.wait_for("PIN ____")[1] == "pay"
     token.debug.press(PIN + "#")
     assert token.link.reply(rid, 10)["response"]
+
+
+def enroll_with(token: Token, name: str, verify: str) -> None:
+    rid = token.link.send("enroll", name=name, suite="HOTP-SHA1-6", secret=SECRET, verify=verify)
+    token.wait_for("Check ")
+    token.confirm("#")
+    token.link.reply(rid, 10)
+    token.confirm("*")
+
+
+def test_review_a_finger_resting_on_the_sensor_approves_nothing(token: Token) -> None:
+    token.set_pin()
+    add_finger(token)
+    enroll_with(token, "fo", "finger")
+    token.debug.finger("place", RIGHT)  # the owner's thumb rests there, holding the token
+    token.debug.advance(2_000)
+    rid = token.link.send("respond", name="fo")
+    token.wait_for("Touch the sensor")
+    token.debug.advance(3_000)
+    with pytest.raises(LinkTimeout):
+        token.link.reply(rid, 1)  # no answer: the resting finger is not a touch
+    token.wait_for("Touch the sensor")
+    token.debug.finger("lift")
+    token.debug.finger("place", RIGHT)  # a fresh touch, after the screen came
+    assert len(token.link.reply(rid, 10)["response"]) == 6
+
+
+def test_review_finger_and_pin_never_falls_to_the_pin_alone(token: Token) -> None:
+    token.set_pin()
+    add_finger(token)
+    enroll_with(token, "fp", "finger-and-pin")
+    rid = token.link.send("respond", name="fp")
+    token.wait_for("PIN ____")
+    token.debug.press(PIN + "#")
+    token.wait_for("Touch the sensor")
+    for _ in range(5):
+        token.debug.finger("place", WRONG)
+        token.debug.finger("lift")
+    with pytest.raises(TokenError) as refused:
+        token.link.reply(rid, 10)
+    assert refused.value.code == "needs_finger"
+    assert str(refused.value).startswith("needs your finger: ")
+    token.wait_for("Needs finger")
+    token.confirm("#")
+    rid = token.link.send("respond", name="fp")  # the PIN first, then a finger again
+    token.wait_for("PIN ____")
+    token.debug.press(PIN + "#")
+    token.wait_for("Touch the sensor")
+    token.debug.finger("unplug")
+    token.debug.advance(4_000)
+    with pytest.raises(TokenError) as unplugged:
+        token.link.reply(rid, 10)
+    assert unplugged.value.code == "needs_finger" and "sensor" in str(unplugged.value)
+    token.wait_for("Needs finger")
+    token.confirm("#")
+    with pytest.raises(TokenError) as no_sensor:  # with no sensor, refused at once
+        token.link.call("respond", name="fp")
+    assert no_sensor.value.code == "needs_finger"
