@@ -5,7 +5,7 @@ nothing. What passes is summed up for the confirmation screen.
 
 from binascii import unhexlify
 
-from ww import credential
+from ww import credential, frames
 from ww.oath import ocra
 from ww.ui import screens
 
@@ -50,7 +50,14 @@ def secret(req):
     return unhexlify(v)
 
 
+SUITE_MAX = 64  # the longest suite a credential may have (ww.vault.SUITE_MAX)
+
+
 def suite(text_):
+    if len(text_) > SUITE_MAX:
+        raise RequestError(
+            "bad_suite", "suite '%s' is over %d characters" % (frames.shown(text_), SUITE_MAX)
+        )
     try:
         return credential.parse(text_)
     except ValueError as e:

@@ -220,3 +220,29 @@ def test_review_finger_and_pin_never_falls_to_the_pin_alone(token: Token) -> Non
     with pytest.raises(TokenError) as no_sensor:  # with no sensor, refused at once
         token.link.call("respond", name="fp")
     assert no_sensor.value.code == "needs_finger"
+
+
+def raw_reply(token: Token, raw: bytes, seconds: float = 10) -> bytes:
+    """Write one frame as it is and read the one line that answers it."""
+    port = token.link._serial
+    port.write(raw + b"\n")
+    out = b""
+    end = time.monotonic() + seconds
+    while not out.endswith(b"\n") and time.monotonic() < end:
+        out += port.read(port.in_waiting or 1)
+    return out
+
+
+def test_review_hostile_frames_get_replies_within_one_frame(token: Token) -> None:
+    token.set_pin()
+    suite = b"OCRA-1:HOTP-SHA1-6:QN08-S" + b"9" * 900
+    for raw in (
+        b'{"id":' + b"9" * 1000 + b',"op":"hello"}',
+        b'{"id":-' + b"9" * 990 + b',"op":"nope"}',
+        b'{"id":5,"op":"' + b"x" * 950 + b'"}',
+        b'{"id":6,"op":"enroll","name":"b","suite":"' + suite + b'","secret":"00"}',
+    ):
+        reply = raw_reply(token, raw)
+        assert reply.endswith(b"\n") and len(reply) <= 1024, reply[:80]
+        assert b'"ok": false' in reply
+    assert token.link.call("hello")["protocol"] == 1

@@ -425,3 +425,51 @@ def test_a_sign_typed_on_the_keypad_is_reviewed_whole(tmp_path: Path) -> None:
     rig.enroll("pay", SIGN_SUITE, mode="sign")
     screen = rig.keys("#" + "1" * 20 + "#" + "2" * 20 + "#")
     assert screen[1:6] == ["Acct 11111111111", "111111111", "Amount 222222222", "222222222", "22"]
+
+
+# ---- second review, 3: every reply fits a frame, whatever the request held --------------
+
+LONG = "9" * 900
+WORST_FRAMES = [
+    b'{"id":' + b"9" * 1000 + b',"op":"hello"}',
+    b'{"id":-' + b"9" * 990 + b',"op":"nope"}',
+    b'{"id":' + b"9" * 900 + b',"op":"list"}',
+    b'{"id":2147483648,"op":"hello"}',
+    b'{"id":-1,"op":"hello"}',
+    b'{"id":5,"op":"' + b"x" * 950 + b'"}',
+    b'{"id":6,"op":"enroll","name":"b","suite":"OCRA-1:HOTP-SHA1-6:QN08-S'
+    + LONG.encode()
+    + b'","secret":"'
+    + SECRET.hex().encode()
+    + b'"}',
+    b'{"id":7,"op":"enroll","name":"b","suite":"HOTP-SHA1-' + LONG.encode() + b'","secret":"x"}',
+    b'{"id":8,"op":"respond","name":"' + b"n" * 950 + b'"}',
+    b'{"id":9,"op":"list","start":' + LONG.encode() + b"}",
+]
+
+
+@pytest.mark.parametrize("raw", WORST_FRAMES, ids=range(len(WORST_FRAMES)))
+def test_every_reply_stays_within_one_frame(tmp_path: Path, raw: bytes) -> None:
+    rig = ready_rig(tmp_path)
+    link, _ = link_for(rig)
+    stream: Any = link.stream
+    stream.inbox.append(raw + b"\n")
+    link.poll(rig.now)
+    [reply] = b"".join(stream.sent).splitlines(keepends=True)
+    assert len(reply) <= 1024 and max(reply) < 127
+    answer = json.loads(reply)
+    assert answer["id"] is None or 0 <= answer["id"] < 1 << 31
+    if not answer["ok"]:
+        assert len(answer["error"]["message"]) <= 200
+    assert rig.app.faults == 0
+
+
+def test_an_id_out_of_range_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    link, _ = link_for(rig)
+    [big] = frame(link, {"id": 1 << 31, "op": "hello"}, rig.now)
+    assert big["id"] is None and big["error"]["code"] == "bad_request"
+    assert "0-2147483647" in big["error"]["message"]
+    assert frame(link, {"id": (1 << 31) - 1, "op": "hello"}, rig.now)[0]["ok"] is True
+    [op] = frame(link, {"id": 3, "op": "x" * 100}, rig.now)
+    assert op["error"]["message"] == "unknown op '" + "x" * 21 + "...': see the protocol"
