@@ -295,10 +295,10 @@ class App:
             secret = requests.secret(req)
             counter = requests.counter(req)
             mode = requests.mode(req, requests.suite(suite_text))
-            requests.verify_policy(req, bool(self.vault.fingers()))
+            policy = requests.verify_policy(req, bool(self.vault.fingers()))
             self.vault.check_new(name)
             code = check_code(name, suite_text, secret, counter)
-            return "Enroll?", requests.enroll_lines(name, suite_text, mode, code)
+            return "Enroll?", requests.enroll_lines(name, suite_text, mode, policy, code)
         cred = self.vault.get(name)
         if op == "delete":
             return "Delete?", (cred.name, "", "It cannot be", "undone.")

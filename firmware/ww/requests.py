@@ -7,7 +7,6 @@ from binascii import unhexlify
 
 from ww import credential, frames
 from ww.oath import ocra
-from ww.ui import screens
 
 
 class RequestError(Exception):
@@ -80,11 +79,22 @@ def mode(req, s):
     return m
 
 
-def enroll_lines(name, suite_text, mode_, code):
-    lines = (name,) + screens.suite_lines(suite_text)
+POLICY_LINES = {
+    "pin": "Needs PIN",
+    "finger": "Needs finger",
+    "finger-or-pin": "Finger or PIN",
+    "finger-and-pin": "Finger and PIN",
+}
+
+
+def enroll_lines(name, suite_text, mode_, policy, code):
+    """What the enroll confirmation shows, whole (the screen wraps and pages it): the name
+    and mode, the suite (its constant "OCRA-1:" aside), how presence is proven, the check."""
+    if suite_text.startswith("OCRA-1:"):
+        suite_text = suite_text[7:]
     if mode_ != credential.CHALLENGE:
-        lines = (name + " (" + mode_ + ")",) + lines[1:]
-    return lines + ("Check " + code,)
+        name += " (" + mode_ + ")"
+    return (name, suite_text, POLICY_LINES[policy], "Check " + code)
 
 
 def question(s, req, mode_):

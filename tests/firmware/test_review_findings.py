@@ -473,3 +473,48 @@ def test_an_id_out_of_range_is_refused_and_not_echoed(tmp_path: Path) -> None:
     assert frame(link, {"id": (1 << 31) - 1, "op": "hello"}, rig.now)[0]["ok"] is True
     [op] = frame(link, {"id": 3, "op": "x" * 100}, rig.now)
     assert op["error"]["message"] == "unknown op '" + "x" * 21 + "...': see the protocol"
+
+
+# ---- second review, 4: the enroll confirmation shows all it enrolls -------------------
+
+
+def test_the_enroll_screen_shows_name_mode_whole_suite_and_policy(tmp_path: Path) -> None:
+    from ww.checkcode import check_code
+
+    rig = ready_rig(tmp_path)
+    rig.app.vault.add_finger(0, "thumb")
+    name, suite = "sixteen-chars-ab", "OCRA-1:HOTP-SHA512-8:QA64-PSHA512-S064-T1H"
+    code = check_code(name, suite, SECRET, 0)
+    rig.request(4, "enroll", name=name, suite=suite, secret=SECRET.hex(), mode="sign",
+                verify="finger-and-pin")  # fmt: skip
+    first = rig.read()
+    assert first == [
+        "Enroll? 1/2    ⇄",
+        name,
+        "(sign)",
+        "HOTP-SHA512-8:",
+        "QA64-PSHA512-",
+        "S064-T1H",
+        "#=next  *=no",
+    ]
+    assert rig.keys("#")[1:] == ["Finger and PIN", "Check " + code, "#=yes  *=no"]
+    rig.keys("#")  # a second # at once: the last page was not read yet
+    assert rig.replies() == [] and rig.app.vault.count() == 0
+    rig.read()
+    rig.keys("#")
+    assert rig.replies() == [{"id": 4, "ok": True}] and rig.app.vault.count() == 1
+
+
+@pytest.mark.parametrize(
+    "verify, shown", [(None, "Needs PIN"), ("finger", "Needs finger"), ("pin", "Needs PIN")]
+)
+def test_the_enroll_screen_names_the_presence_policy(
+    tmp_path: Path, verify: str | None, shown: str
+) -> None:
+    rig = ready_rig(tmp_path)
+    if verify == "finger":
+        rig.app.vault.add_finger(0, "thumb")
+    extra = {"verify": verify} if verify else {}
+    rig.request(4, "enroll", name="bank", suite=SUITE, secret=SECRET.hex(), **extra)
+    screen = rig.read()
+    assert screen[1:4] == ["bank", "HOTP-SHA1-6:QN08", shown] and screen[4].startswith("Check ")

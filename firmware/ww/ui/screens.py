@@ -226,12 +226,3 @@ def message(fb, title, lines, icon=None):
     _clear(fb, title, icon)
     _lines(fb, lines, 20)
 
-
-def suite_lines(suite):
-    """An OCRA suite in two lines of 16 at most: 'HOTP-SHA1-6' and 'C-QN08', say."""
-    parts = suite.split(":")
-    if parts[0].startswith("OCRA-"):
-        parts = parts[1:]
-    first = parts[0][:COLS]
-    second = ":".join(parts[1:])[:COLS]
-    return (first, second)
