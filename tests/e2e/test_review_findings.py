@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conftest import PIN, SECRET, SUITE, Token, assert_no_faults, response_on_screen
+from e2e.conftest import PIN, SECRET, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
 from e2e.test_fingerprint import RIGHT, WRONG, add_finger, start_challenge
 from watchword.link import TokenError
@@ -29,7 +29,7 @@ def test_ctrl_c_on_enroll_generate_cancels_the_request_on_the_token(
     token.set_pin()
     csv = tmp_path / "tokens.csv"
     proc = token.cli_background(
-        "enroll", "lost", "--suite", SUITE, "--generate", "--oath-csv", str(csv)
+        "enroll", "lost", "--suite", "HOTP-SHA1-6", "--generate", "--oath-csv", str(csv)
     )
     token.wait_for("Check ")
     proc.send_signal(signal.SIGINT)  # Ctrl-C in the terminal
