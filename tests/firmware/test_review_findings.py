@@ -11,6 +11,8 @@ from typing import Any
 
 import oath
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from firmware.apprig import PIN, SECRET, SUITE, Rig, micropython_modules  # noqa: F401
 from ww import app as app_mod
@@ -518,3 +520,12 @@ def test_the_enroll_screen_names_the_presence_policy(
     rig.request(4, "enroll", name="bank", suite=SUITE, secret=SECRET.hex(), **extra)
     screen = rig.read()
     assert screen[1:4] == ["bank", "HOTP-SHA1-6:QN08", shown] and screen[4].startswith("Check ")
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
+def test_wrapped_text_loses_no_character_and_fits_the_screen(text: str) -> None:
+    from ww.ui import screens
+
+    lines = screens.wrap(text)
+    assert all(len(line) <= screens.COLS for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

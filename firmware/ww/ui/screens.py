@@ -85,7 +85,8 @@ def wrap(text):
     breaks after a space, ':' or '-' where it can, else at COLS."""
     if len(text) <= COLS:
         return [text]
-    label, _, value = text.partition(" ")
+    gap = text.find(" ")
+    label, value = text[: max(gap, 0)], text[gap + 1 :] if gap > 0 else ""
     if value and len(label) < COLS // 2 and " " not in value:
         step = COLS - len(label) - 1
         pad = " " * len(label)
