@@ -100,7 +100,7 @@ def test_enroll_into_a_store_whose_key_is_elsewhere(
         "--server-db", db, "--user", "alice", "--key-file", key,
     )  # fmt: skip
     token.wait_for("Check ")
-    token.debug.press("#")
+    token.confirm("#")  # once the screen could be read: a # before that approves nothing
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert f"verifier: {db} (user alice)" in out
