@@ -124,6 +124,7 @@ class App:
         self.locked_until = None  # no PIN is taken before this tick count
         self.keys_ignored = False  # a key came during the wait after wrong PINs
         self.totp_codes = ()  # (first step, codes from that step on) while a TOTP code shows
+        self.page = 0  # the page of a confirmation too long for one screen
         self.faults = 0  # exceptions the fault barrier caught since boot
         self.last_fault = None  # the last one, as "Type: message"
         self._lock_pin(now)
@@ -137,6 +138,15 @@ class App:
         s = self.state
         if self.pending and _diff(now, self.pending_since) < READ_MS:
             return  # a link request's screen, not read yet: an earlier key counts for nothing
+        if self.pending and s in (CONFIRM, REVIEW) and _diff(now, self.since) < READ_MS:
+            return  # a page turned, not read yet: a key pressed before it approves nothing
+        if (
+            s in (CONFIRM, REVIEW)
+            and k == "#"
+            and self.page + 1 < len(screens.pages(self._asked()))
+        ):
+            self.page, self.since = self.page + 1, now  # the next page, to be read in turn
+            return self._draw(now)
         if s == MESSAGE:
             return self._go(self.after, now)
         if s == RESULT:
@@ -293,10 +303,10 @@ class App:
             secret = requests.secret(req)
             counter = requests.counter(req)
             mode = requests.mode(req, requests.suite(suite_text))
-            requests.verify_policy(req, bool(self.vault.fingers()))
+            policy = requests.verify_policy(req, bool(self.vault.fingers()))
             self.vault.check_new(name)
             code = check_code(name, suite_text, secret, counter)
-            return "Enroll?", requests.enroll_lines(name, suite_text, mode, code)
+            return "Enroll?", requests.enroll_lines(name, suite_text, mode, policy, code)
         cred = self.vault.get(name)
         if op == "delete":
             return "Delete?", (cred.name, "", "It cannot be", "undone.")
@@ -509,7 +519,10 @@ class App:
         needs_pin = credential.is_ocra(flow.suite) and flow.suite.pin_alg
         fingers = self.sensor is not None and self.vault.fingers()
         spent = fingers and self.vault.finger_failures() >= finger.MAX_TRIES
-        self.steps = requests.presence_steps(policy, bool(fingers) and not spent, needs_pin)
+        try:
+            self.steps = requests.presence_steps(policy, fingers, spent, needs_pin)
+        except requests.RequestError as e:
+            return self._no_finger(e, now)
         self.step_i = 0
         note = "No sensor: PIN" if policy != "pin" and not fingers and not needs_pin else ""
         if spent and policy != "pin":
@@ -525,9 +538,7 @@ class App:
                 self.check = finger.Check(self.sensor, slots, now, self.vault)
             except FingerprintError:
                 self.sensor = None
-                self.steps = ("pin",)
-                self.step_i = 0
-                step, note = "pin", "Sensor off: PIN"
+                return self._finger_lost(now, "Sensor off: PIN", requests.NO_SENSOR)
         self._go(FINGER if step == "finger" else PIN, now)
         self.note = note
         self._draw(now)
@@ -539,8 +550,7 @@ class App:
             self.check = None
             self.sensor = None
             if self.state == FINGER:
-                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
-                return self._next_factor(now, "Sensor " + e.code[:9])
+                return self._finger_lost(now, "Sensor " + e.code[:9], requests.NO_SENSOR)
             self.note = "Sensor off: PIN"
             return self._draw(now)
         if result is None:
@@ -553,12 +563,24 @@ class App:
         elif self.vault.finger_failures() >= finger.MAX_TRIES:
             self.check = None
             if self.state == FINGER:
-                self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
-                return self._next_factor(now, "Use your PIN")
+                return self._finger_lost(now, "Use your PIN", requests.SPENT)
             self.note = "Use your PIN"
         else:
             self.note = "No match, %d left" % (finger.MAX_TRIES - self.vault.finger_failures())
         self._draw(now)
+
+    def _finger_lost(self, now, note, why):
+        """The finger step cannot be taken: the PIN in its place, unless the policy needs both."""
+        try:
+            requests.need_finger((self.flow.cred.meta or {}).get("verify"), why)
+        except requests.RequestError as e:
+            return self._no_finger(e, now)
+        self.steps = self.steps[: self.step_i] + ("pin",) + self.steps[self.step_i + 1 :]
+        self._next_factor(now, note)
+
+    def _no_finger(self, e, now):
+        self._reply_error(e.code, str(e))
+        self._show_message("Needs finger", ("Finger and PIN:", "no finger taken"), IDLE, now)
 
     def _factor_done(self, pin, now):
         if pin is not None:
@@ -734,6 +756,7 @@ class App:
         self._shown_left = -1
         self.note = ""
         self.keys_ignored = False
+        self.page = 0
         if state in (SET_PIN, REPEAT_PIN, PIN):
             self.entry = Entry(PIN_MAX)
         elif state == SET_LIMIT:
@@ -752,6 +775,9 @@ class App:
         elif state not in (PIN, FINGER):
             self.check = None
         self._draw(now)
+
+    def _asked(self):
+        return self.flow.details if self.state == REVIEW else self.lines
 
     def _draw(self, now):
         s, fb = self.state, self.fb
@@ -780,7 +806,8 @@ class App:
         elif s == SHOW_QC:
             screens.show_code(fb, self.flow.cred.name, "Type on the page", self.flow.qc)
         elif s == REVIEW:
-            screens.confirm(fb, "Sign?", self.flow.details, icons.USB if self.pending else None)
+            icon = icons.USB if self.pending else None
+            screens.confirm(fb, "Sign?", self._asked(), icon, self.page)
         elif s == PIN:
             failures = self.vault.pin_failures()
             left = self.vault.attempts_left() if failures else None
@@ -796,8 +823,8 @@ class App:
             elif self.pending:
                 title = "Signing" if self.flow.mode == credential.SIGN else "Approve login"
                 detail = self.flow.cred.name
-                if self.flow.details:
-                    detail += " " + self.flow.details[0]
+                if self.flow.details and len(detail + self.flow.details[0]) < screens.COLS:
+                    detail += " " + self.flow.details[0]  # only whole, else the name alone
             else:
                 title, detail = self.flow.cred.name, ""
             note = self.note
@@ -829,7 +856,7 @@ class App:
             header = "Server OK" if mutual else None
             screens.response(fb, self.flow.cred.name, self.code, frac, header, icon)
         elif s == CONFIRM:
-            screens.confirm(fb, self.title, self.lines)
+            screens.confirm(fb, self.title, self._asked(), icons.USB, self.page)
         elif s == MESSAGE:
             screens.message(fb, self.title, self.lines, self.icon)
         self.dirty = True

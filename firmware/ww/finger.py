@@ -30,15 +30,17 @@ DONE = "done"
 class Check:
     """Waits for an enrolled finger: `poll()` gives None, MATCH, NO_MATCH or MESSY.
 
-    Each finger is counted as wrong in the vault before the sensor judges it, and the
-    count is cleared on a match: wrong fingers add up across uses and power cuts.
+    A finger counts only when placed after the check began: one resting on the sensor
+    (holding the token) must be lifted first. Each finger is counted as wrong in the vault
+    before the sensor judges it, and the count is cleared on a match: wrong fingers add up
+    across uses and power cuts.
     """
 
     def __init__(self, sensor, slots, now, vault):
         self.sensor = sensor
         self.slots = slots
         self.vault = vault
-        self.lifted = True
+        self.lifted = False  # a finger already down when this began is not a touch for it
         self.probed = now
         sensor.led(fp.LED_BREATHE, fp.PURPLE)
 

@@ -15,6 +15,8 @@ except ImportError:
 
 
 MAX_FRAME = const(1024)
+ID_LIMIT = 1 << 31  # a request id is a whole number 0 <= id < ID_LIMIT
+MESSAGE_MAX = const(200)  # an error message longer than this is cut, with an ellipsis
 INTERNAL = "the token failed on this request and went back to idle: retry"
 
 
@@ -64,9 +66,8 @@ def decode(line):
         raise FrameError("bad_json", "frame is not valid JSON")
     if not isinstance(req, dict):
         raise FrameError("bad_request", "a request is a JSON object with 'id' and 'op'")
-    rid = req.get("id")
-    if not isinstance(rid, int) or isinstance(rid, bool):
-        raise FrameError("bad_request", "request 'id' must be an integer")
+    if request_id(req) is None:
+        raise FrameError("bad_request", "request 'id' must be a whole number 0-2147483647")
     if not isinstance(req.get("op"), str):
         raise FrameError("bad_request", "request 'op' must be a string")
     return req
@@ -87,12 +88,12 @@ def answer(line, handle):
 def request_id(line):
     """Best-effort id of a frame that failed to decode, so the error can still be matched."""
     try:
-        rid = json.loads(line).get("id")
-        if isinstance(rid, int) and not isinstance(rid, bool):
+        rid = (json.loads(line) if isinstance(line, bytes) else line).get("id")
+        if isinstance(rid, int) and not isinstance(rid, bool) and 0 <= rid < ID_LIMIT:
             return rid
     except Exception:
         pass
-    return None
+    return None  # not an id the reply may echo: a long one would make it over 1 KiB
 
 
 def ok(rid, fields=None):
@@ -103,6 +104,7 @@ def ok(rid, fields=None):
 
 
 def error(rid, code, message):
+    message = shown(message, MESSAGE_MAX)
     return encode({"id": rid, "ok": False, "error": {"code": code, "message": message}})
 
 
@@ -127,6 +129,11 @@ def _ascii(s):
             c -= 0x10000
             out.append("\\u%04x\\u%04x" % (0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF)))
     return "".join(out)
+
+
+def shown(text, limit=24):
+    """Text as a message may quote it: printable, and cut to `limit` with '...' when longer."""
+    return printable(text, limit) if len(text) <= limit else printable(text, limit - 3) + "..."
 
 
 def printable(text, limit=32):

@@ -87,7 +87,7 @@ class Link:
                 return frames.ok(rid, {"challenge": self.app.challenge(req)})
             except (RequestError, VaultError) as e:
                 return frames.error(rid, e.code, str(e))
-        shown = frames.printable(op)
+        shown = frames.shown(op)
         return frames.error(rid, "unknown_op", "unknown op '%s': see the protocol" % shown)
 
     def _credentials(self, start):

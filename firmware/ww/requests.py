@@ -5,9 +5,8 @@ nothing. What passes is summed up for the confirmation screen.
 
 from binascii import unhexlify
 
-from ww import credential
+from ww import credential, frames
 from ww.oath import ocra
-from ww.ui import screens
 
 
 class RequestError(Exception):
@@ -50,7 +49,14 @@ def secret(req):
     return unhexlify(v)
 
 
+SUITE_MAX = 64  # the longest suite a credential may have (ww.vault.SUITE_MAX)
+
+
 def suite(text_):
+    if len(text_) > SUITE_MAX:
+        raise RequestError(
+            "bad_suite", "suite '%s' is over %d characters" % (frames.shown(text_), SUITE_MAX)
+        )
     try:
         return credential.parse(text_)
     except ValueError as e:
@@ -73,11 +79,22 @@ def mode(req, s):
     return m
 
 
-def enroll_lines(name, suite_text, mode_, code):
-    lines = (name,) + screens.suite_lines(suite_text)
+POLICY_LINES = {
+    "pin": "Needs PIN",
+    "finger": "Needs finger",
+    "finger-or-pin": "Finger or PIN",
+    "finger-and-pin": "Finger and PIN",
+}
+
+
+def enroll_lines(name, suite_text, mode_, policy, code):
+    """What the enroll confirmation shows, whole (the screen wraps and pages it): the name
+    and mode, the suite (its constant "OCRA-1:" aside), how presence is proven, the check."""
+    if suite_text.startswith("OCRA-1:"):
+        suite_text = suite_text[7:]
     if mode_ != credential.CHALLENGE:
-        lines = (name + " (" + mode_ + ")",) + lines[1:]
-    return lines + ("Check " + code,)
+        name += " (" + mode_ + ")"
+    return (name, suite_text, POLICY_LINES[policy], "Check " + code)
 
 
 def question(s, req, mode_):
@@ -149,13 +166,29 @@ def meta(req, has_fingers):
     return m or None
 
 
-def presence_steps(policy, fingers_ok, needs_pin):
-    """The steps that prove presence. Without a working sensor and an enrolled finger, the
-    PIN alone; a suite that hashes the PIN (P) always takes the PIN."""
-    if not fingers_ok or policy == "pin":
+NO_SENSOR = "the fingerprint sensor is not working: plug it in and retry"
+NO_FINGERS = "no finger is enrolled: watchword finger enroll"
+SPENT = "too many wrong fingers: retry to type your PIN and then your finger"
+
+
+def presence_steps(policy, fingers, spent, needs_pin):
+    """The steps that prove presence. `fingers` is the list of enrolled fingers, or False
+    without a working sensor; `spent` when wrong fingers reached the limit. A finger-and-pin
+    credential is refused without a finger (never the PIN alone); the others fall back to
+    the PIN. A suite that hashes the PIN (P) always takes the PIN."""
+    if policy == "finger-and-pin":
+        need_finger(policy, NO_FINGERS if fingers == [] else NO_SENSOR if not fingers else None)
+        return ("pin", "finger")  # the right PIN, typed first, lets a finger try again
+    if not fingers or spent or policy == "pin":
         return ("pin",)
-    if policy == "finger-and-pin" or (policy == "finger" and needs_pin):
+    if policy == "finger" and needs_pin:
         return ("pin", "finger")
     if policy == "finger":
         return ("finger",)
     return ("pin",) if needs_pin else ("finger|pin",)
+
+
+def need_finger(policy, why):
+    """Refuse a finger-and-pin use whose finger cannot be taken (`why`, when it cannot)."""
+    if why and policy == "finger-and-pin":
+        raise RequestError("needs_finger", "needs your finger: " + why)

@@ -33,7 +33,7 @@ COLUMNS = 3  # pictures per row in the gallery's README
 OVERVIEW = (
     ("Set a new PIN", "4-8 digits"),
     ("Watchword", "1 credential"),
-    ("bank", "HOTP-SHA1-6", "QN08", "#=yes  *=no"),
+    ("bank", "HOTP-SHA1-6:QN08", "Needs PIN", "#=yes  *=no"),
     ("bank", "Challenge", "#=OK  *=delete"),
     ("PIN ____", "Wrong PIN", "8 tries left"),
     ("bank", "237 653"),
@@ -42,7 +42,7 @@ OVERVIEW = (
     ("Not the server:", "do not go on"),
     ("Acct 998877", "Amount 10000", "#=yes  *=no"),
     ("how many wrong", "PINs? (3-15)", "10"),
-    ("bank (mutual)", "HOTP-SHA1-8"),
+    ("bank (mutual)", "HOTP-SHA1-8:QA08"),
 )
 OVERVIEW_COLUMNS = 4
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conftest import PIN, Token, assert_no_faults, response_on_screen
+from e2e.conftest import PIN, SECRET, Token, assert_no_faults, response_on_screen
 from e2e.test_challenge_response import expected
-from e2e.test_fingerprint import WRONG, add_finger, start_challenge
+from e2e.test_fingerprint import RIGHT, WRONG, add_finger, start_challenge
 from watchword.link import TokenError
+from watchword.link.client import LinkTimeout
 
 
 @pytest.mark.skip_ui  # a generated secret: its check code differs on every run
@@ -185,3 +186,106 @@ def test_a_token_wiped_during_a_request_goes_back_to_pin_setup(ready: Token) -> 
     ready.set_pin("1357")
     ready.enroll()  # the token takes requests again
     assert [c["name"] for c in ready.credentials()] == ["bank"]
+
+
+def test_review_a_sign_request_shows_the_long_fields_whole(token: Token) -> None:
+    token.set_pin()
+    rid = token.link.send(
+        "enroll", name="pay", suite="OCRA-1:HOTP-SHA1-8:QN64", secret=SECRET, mode="sign"
+    )
+    token.wait_for("Check ")
+    token.confirm("#")
+    token.link.reply(rid, 10)
+    token.confirm("*")
+    fields = {"account": "12345678901999999999", "amount": "500000000000"}
+    rid = token.link.send("respond", name="pay", fields=fields)
+    screen = token.wait_for("Sign?")
+    assert screen[1:5] == ["Acct 12345678901", "999999999", "Amount 500000000", "000"]
+    token.confirm("#")
+    assert token.wait_for("PIN ____")[1] == "pay"
+    token.debug.press(PIN + "#")
+    assert token.link.reply(rid, 10)["response"]
+
+
+def enroll_with(token: Token, name: str, verify: str) -> None:
+    rid = token.link.send("enroll", name=name, suite="HOTP-SHA1-6", secret=SECRET, verify=verify)
+    token.wait_for("Check ")
+    token.confirm("#")
+    token.link.reply(rid, 10)
+    token.confirm("*")
+
+
+def test_review_a_finger_resting_on_the_sensor_approves_nothing(token: Token) -> None:
+    token.set_pin()
+    add_finger(token)
+    enroll_with(token, "fo", "finger")
+    token.debug.finger("place", RIGHT)  # the owner's thumb rests there, holding the token
+    token.debug.advance(2_000)
+    rid = token.link.send("respond", name="fo")
+    token.wait_for("Touch the sensor")
+    token.debug.advance(3_000)
+    with pytest.raises(LinkTimeout):
+        token.link.reply(rid, 1)  # no answer: the resting finger is not a touch
+    token.wait_for("Touch the sensor")
+    token.debug.finger("lift")
+    token.debug.finger("place", RIGHT)  # a fresh touch, after the screen came
+    assert len(token.link.reply(rid, 10)["response"]) == 6
+
+
+def test_review_finger_and_pin_never_falls_to_the_pin_alone(token: Token) -> None:
+    token.set_pin()
+    add_finger(token)
+    enroll_with(token, "fp", "finger-and-pin")
+    rid = token.link.send("respond", name="fp")
+    token.wait_for("PIN ____")
+    token.debug.press(PIN + "#")
+    token.wait_for("Touch the sensor")
+    for _ in range(5):
+        token.debug.finger("place", WRONG)
+        token.debug.finger("lift")
+    with pytest.raises(TokenError) as refused:
+        token.link.reply(rid, 10)
+    assert refused.value.code == "needs_finger"
+    assert str(refused.value).startswith("needs your finger: ")
+    token.wait_for("Needs finger")
+    token.confirm("#")
+    rid = token.link.send("respond", name="fp")  # the PIN first, then a finger again
+    token.wait_for("PIN ____")
+    token.debug.press(PIN + "#")
+    token.wait_for("Touch the sensor")
+    token.debug.finger("unplug")
+    token.debug.advance(4_000)
+    with pytest.raises(TokenError) as unplugged:
+        token.link.reply(rid, 10)
+    assert unplugged.value.code == "needs_finger" and "sensor" in str(unplugged.value)
+    token.wait_for("Needs finger")
+    token.confirm("#")
+    with pytest.raises(TokenError) as no_sensor:  # with no sensor, refused at once
+        token.link.call("respond", name="fp")
+    assert no_sensor.value.code == "needs_finger"
+
+
+def raw_reply(token: Token, raw: bytes, seconds: float = 10) -> bytes:
+    """Write one frame as it is and read the one line that answers it."""
+    port = token.link._serial
+    port.write(raw + b"\n")
+    out = b""
+    end = time.monotonic() + seconds
+    while not out.endswith(b"\n") and time.monotonic() < end:
+        out += port.read(port.in_waiting or 1)
+    return out
+
+
+def test_review_hostile_frames_get_replies_within_one_frame(token: Token) -> None:
+    token.set_pin()
+    suite = b"OCRA-1:HOTP-SHA1-6:QN08-S" + b"9" * 900
+    for raw in (
+        b'{"id":' + b"9" * 1000 + b',"op":"hello"}',
+        b'{"id":-' + b"9" * 990 + b',"op":"nope"}',
+        b'{"id":5,"op":"' + b"x" * 950 + b'"}',
+        b'{"id":6,"op":"enroll","name":"b","suite":"' + suite + b'","secret":"00"}',
+    ):
+        reply = raw_reply(token, raw)
+        assert reply.endswith(b"\n") and len(reply) <= 1024, reply[:80]
+        assert b'"ok": false' in reply
+    assert token.link.call("hello")["protocol"] == 1

@@ -11,6 +11,8 @@ from typing import Any
 
 import oath
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from firmware.apprig import PIN, SECRET, SUITE, Rig, micropython_modules  # noqa: F401
 from ww import app as app_mod
@@ -553,3 +555,146 @@ def test_a_late_ctrl_c_resets_a_release_board_rather_than_opening_the_repl(
     finally:
         if not had:  # the firmware's main.py was imported here only: leave no trace
             sys.modules.pop("main", None)
+
+
+# ---- second review, 1: a signature's fields are shown whole, however long ------------------------
+
+SIGN_SUITE = "OCRA-1:HOTP-SHA1-8:QN64"
+
+
+def test_a_sign_request_shows_every_digit_of_its_fields(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    account, amount = "12345678901999999999", "50000000000000000007"
+    rig.request(3, "respond", name="pay", fields={"account": account, "amount": amount})
+    screen = rig.read()
+    assert screen == [
+        "Sign?          ⇄",
+        "Acct 12345678901",
+        "999999999",
+        "Amount 500000000",
+        "000000000",
+        "07",
+        "#=yes  *=no",
+    ]
+    pin_screen = rig.keys("#")
+    assert pin_screen[:2] == ["Signing        ⇄", "pay"]  # no field cut to fit beside the name
+    rig.keys(PIN + "#")
+    assert rig.replies()[0]["ok"] is True
+
+
+def test_a_short_sign_request_still_names_the_account_beside_the_pin(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    rig.request(3, "respond", name="pay", fields={"account": "998877", "amount": "10"})
+    assert rig.read()[1:3] == ["Acct 998877", "Amount 10"]
+    assert rig.keys("#")[1] == "pay Acct 998877"
+
+
+def test_a_sign_typed_on_the_keypad_is_reviewed_whole(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    rig.enroll("pay", SIGN_SUITE, mode="sign")
+    screen = rig.keys("#" + "1" * 20 + "#" + "2" * 20 + "#")
+    assert screen[1:6] == ["Acct 11111111111", "111111111", "Amount 222222222", "222222222", "22"]
+
+
+# ---- second review, 3: every reply fits a frame, whatever the request held --------------
+
+LONG = "9" * 900
+WORST_FRAMES = [
+    b'{"id":' + b"9" * 1000 + b',"op":"hello"}',
+    b'{"id":-' + b"9" * 990 + b',"op":"nope"}',
+    b'{"id":' + b"9" * 900 + b',"op":"list"}',
+    b'{"id":2147483648,"op":"hello"}',
+    b'{"id":-1,"op":"hello"}',
+    b'{"id":5,"op":"' + b"x" * 950 + b'"}',
+    b'{"id":6,"op":"enroll","name":"b","suite":"OCRA-1:HOTP-SHA1-6:QN08-S'
+    + LONG.encode()
+    + b'","secret":"'
+    + SECRET.hex().encode()
+    + b'"}',
+    b'{"id":7,"op":"enroll","name":"b","suite":"HOTP-SHA1-' + LONG.encode() + b'","secret":"x"}',
+    b'{"id":8,"op":"respond","name":"' + b"n" * 950 + b'"}',
+    b'{"id":9,"op":"list","start":' + LONG.encode() + b"}",
+]
+
+
+@pytest.mark.parametrize("raw", WORST_FRAMES, ids=range(len(WORST_FRAMES)))
+def test_every_reply_stays_within_one_frame(tmp_path: Path, raw: bytes) -> None:
+    rig = ready_rig(tmp_path)
+    link, _ = link_for(rig)
+    stream: Any = link.stream
+    stream.inbox.append(raw + b"\n")
+    link.poll(rig.now)
+    [reply] = b"".join(stream.sent).splitlines(keepends=True)
+    assert len(reply) <= 1024 and max(reply) < 127
+    answer = json.loads(reply)
+    assert answer["id"] is None or 0 <= answer["id"] < 1 << 31
+    if not answer["ok"]:
+        assert len(answer["error"]["message"]) <= 200
+    assert rig.app.faults == 0
+
+
+def test_an_id_out_of_range_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    rig = ready_rig(tmp_path)
+    link, _ = link_for(rig)
+    [big] = frame(link, {"id": 1 << 31, "op": "hello"}, rig.now)
+    assert big["id"] is None and big["error"]["code"] == "bad_request"
+    assert "0-2147483647" in big["error"]["message"]
+    assert frame(link, {"id": (1 << 31) - 1, "op": "hello"}, rig.now)[0]["ok"] is True
+    [op] = frame(link, {"id": 3, "op": "x" * 100}, rig.now)
+    assert op["error"]["message"] == "unknown op '" + "x" * 21 + "...': see the protocol"
+
+
+# ---- second review, 4: the enroll confirmation shows all it enrolls -------------------
+
+
+def test_the_enroll_screen_shows_name_mode_whole_suite_and_policy(tmp_path: Path) -> None:
+    from ww.checkcode import check_code
+
+    rig = ready_rig(tmp_path)
+    rig.app.vault.add_finger(0, "thumb")
+    name, suite = "sixteen-chars-ab", "OCRA-1:HOTP-SHA512-8:QA64-PSHA512-S064-T1H"
+    code = check_code(name, suite, SECRET, 0)
+    rig.request(4, "enroll", name=name, suite=suite, secret=SECRET.hex(), mode="sign",
+                verify="finger-and-pin")  # fmt: skip
+    first = rig.read()
+    assert first == [
+        "Enroll? 1/2    ⇄",
+        name,
+        "(sign)",
+        "HOTP-SHA512-8:",
+        "QA64-PSHA512-",
+        "S064-T1H",
+        "#=next  *=no",
+    ]
+    assert rig.keys("#")[1:] == ["Finger and PIN", "Check " + code, "#=yes  *=no"]
+    rig.keys("#")  # a second # at once: the last page was not read yet
+    assert rig.replies() == [] and rig.app.vault.count() == 0
+    rig.read()
+    rig.keys("#")
+    assert rig.replies() == [{"id": 4, "ok": True}] and rig.app.vault.count() == 1
+
+
+@pytest.mark.parametrize(
+    "verify, shown", [(None, "Needs PIN"), ("finger", "Needs finger"), ("pin", "Needs PIN")]
+)
+def test_the_enroll_screen_names_the_presence_policy(
+    tmp_path: Path, verify: str | None, shown: str
+) -> None:
+    rig = ready_rig(tmp_path)
+    if verify == "finger":
+        rig.app.vault.add_finger(0, "thumb")
+    extra = {"verify": verify} if verify else {}
+    rig.request(4, "enroll", name="bank", suite=SUITE, secret=SECRET.hex(), **extra)
+    screen = rig.read()
+    assert screen[1:4] == ["bank", "HOTP-SHA1-6:QN08", shown] and screen[4].startswith("Check ")
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
+def test_wrapped_text_loses_no_character_and_fits_the_screen(text: str) -> None:
+    from ww.ui import screens
+
+    lines = screens.wrap(text)
+    assert all(len(line) <= screens.COLS for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

@@ -282,7 +282,8 @@ def classify(raw: bytes | None, user_ops: tuple[str, ...]) -> Line:
     except (ValueError, RecursionError):
         return Line(raw, None, None)
     rid = req.get("id") if isinstance(req, dict) else None
-    rid = rid if isinstance(rid, int) and not isinstance(rid, bool) else None
+    whole = isinstance(rid, int) and not isinstance(rid, bool)
+    rid = rid if whole and 0 <= rid < 1 << 31 else None  # other ids are refused, not echoed
     ascii_ok = all(32 <= b <= 126 or b in (9, 13) for b in raw)
     if ascii_ok and rid is not None and isinstance(req.get("op"), str) and req["op"] in user_ops:
         return Line(raw, rid, None)

@@ -18,6 +18,8 @@ W = const(128)
 H = const(64)
 LINE = const(8)
 COLS = const(16)  # 8x8 characters on one line
+CONFIRM_ROWS = const(4)  # lines a confirmation shows 10 px apart
+CONFIRM_PAGE = const(5)  # lines a page of a longer one shows, 8 px apart
 
 
 def _clear(fb, title, icon=None):
@@ -77,14 +79,39 @@ def _entry(fb, text, y):
         _center(fb, tail[COLS:], y + 12)
 
 
-def suite_lines(suite):
-    """An OCRA suite in two lines of 16 at most: 'HOTP-SHA1-6' and 'C-QN08', say."""
-    parts = suite.split(":")
-    if parts[0].startswith("OCRA-"):
-        parts = parts[1:]
-    first = parts[0][:COLS]
-    second = ":".join(parts[1:])[:COLS]
-    return (first, second)
+def wrap(text):
+    """One line of text as lines of COLS at most, with nothing cut off. A short label and
+    one long value ("Acct 12345678901234") goes on under the value, indented; other text
+    breaks after a space, ':' or '-' where it can, else at COLS."""
+    if len(text) <= COLS:
+        return [text]
+    gap = text.find(" ")
+    label, value = text[: max(gap, 0)], text[gap + 1 :] if gap > 0 else ""
+    if value and len(label) < COLS // 2 and " " not in value:
+        step = COLS - len(label) - 1
+        pad = " " * len(label)
+        return [
+            (pad if i else label) + " " + value[i : i + step] for i in range(0, len(value), step)
+        ]
+    lines = []
+    while len(text) > COLS:
+        cut = max(text.rfind(" ", 0, COLS + 1), text.rfind(":", 0, COLS) + 1)
+        cut = max(cut, text.rfind("-", 0, COLS) + 1)
+        if cut <= 0:
+            cut = COLS
+        lines.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return lines + [text]
+
+
+def pages(lines):
+    """The screen lines of a confirmation, wrapped, in pages of what one screen holds."""
+    out = []
+    for line in lines:
+        out.extend(wrap(line))
+    if len(out) <= CONFIRM_ROWS:
+        return [out]
+    return [out[i : i + CONFIRM_PAGE] for i in range(0, len(out), CONFIRM_PAGE)]
 
 
 def _footer(fb, text):
@@ -181,15 +208,22 @@ def response(fb, name, code, left_fraction, header=None, icon=None):
     fb.fill_rect(2, H - 3, bar, 1, 1)
 
 
-def confirm(fb, title, lines, icon=icons.USB):
+def confirm(fb, title, lines, icon=icons.USB, page=0):
+    """What a request asks the user to approve, every character of it: long lines wrap,
+    and what one screen cannot hold goes on to more pages, each read before `#` says yes."""
+    shown = pages(lines)
+    page = min(page, len(shown) - 1)
+    if len(shown) > 1:
+        title = "%s %d/%d" % (title, page + 1, len(shown))
     _clear(fb, title, icon)
-    y = 14
-    for line in lines:
-        fb.text(line[:COLS], 0, y, 1)
-        y += 10
-    _footer(fb, "#=yes  *=no")
+    y, step = (14, 10) if len(shown[page]) <= CONFIRM_ROWS else (13, 8)
+    for line in shown[page]:
+        fb.text(line, 0, y, 1)
+        y += step
+    _footer(fb, "#=yes  *=no" if page == len(shown) - 1 else "#=next  *=no")
 
 
 def message(fb, title, lines, icon=None):
     _clear(fb, title, icon)
     _lines(fb, lines, 20)
+
