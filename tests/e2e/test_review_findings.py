@@ -238,7 +238,7 @@ def test_review_finger_and_pin_never_falls_to_the_pin_alone(token: Token) -> Non
     enroll_with(token, "fp", "finger-and-pin")
     rid = token.link.send("respond", name="fp")
     token.wait_for("PIN ____")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")  # read the request's screen, then type
     token.wait_for("Touch the sensor")
     for _ in range(5):
         token.debug.finger("place", WRONG)
@@ -251,7 +251,7 @@ def test_review_finger_and_pin_never_falls_to_the_pin_alone(token: Token) -> Non
     token.confirm("#")
     rid = token.link.send("respond", name="fp")  # the PIN first, then a finger again
     token.wait_for("PIN ____")
-    token.debug.press(PIN + "#")
+    token.confirm(PIN + "#")  # read the request's screen, then type
     token.wait_for("Touch the sensor")
     token.debug.finger("unplug")
     token.debug.advance(4_000)
