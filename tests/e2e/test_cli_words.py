@@ -20,17 +20,9 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import PIN, SECRET, SUITE, Token
-from watchword.link.client import USER_WAIT_S
+from e2e.test_modes import enroll
 
 ANNOUNCES = ("Approve on the token", "Confirm deleting", "Check code", "On the token")
-
-
-def enroll(token: Token, name: str, suite: str, **extra: object) -> None:
-    rid = token.link.send("enroll", name=name, suite=suite, secret=SECRET, counter=0, **extra)
-    token.wait_for("Check ")
-    token.confirm("#")
-    token.link.reply(rid, USER_WAIT_S)
-    token.confirm("*")
 
 
 def refused(token: Token, *args: str) -> str:

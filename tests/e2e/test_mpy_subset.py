@@ -8,22 +8,14 @@ links as on any target. `make test-mpy` runs the whole end-to-end suite there in
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Iterator
 from pathlib import Path
 
-import oath
 import pytest
 
 from e2e import test_cli_debug as cli_debug
 from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen, start_token
-from e2e.test_challenge_response import type_challenge
-
-KEY = binascii.unhexlify(SECRET)
-
-
-def expected(challenge: str) -> str:
-    return str(oath.str2ocrasuite(SUITE)(KEY, Q=challenge))
+from e2e.test_challenge_response import expected, type_challenge
 
 
 @pytest.fixture

@@ -9,22 +9,14 @@ Without the ARM toolchain, the MicroPython source or Node these skip, saying wha
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Iterator
 from pathlib import Path
 
-import oath
 import pytest
 
-from e2e.conftest import PIN, SECRET, SUITE, Token, response_on_screen, start_token
-from e2e.test_challenge_response import type_challenge
+from e2e.conftest import PIN, SUITE, Token, response_on_screen, start_token
+from e2e.test_challenge_response import expected, type_challenge
 from e2e.test_fingerprint import RIGHT, add_finger, start_challenge
-
-KEY = binascii.unhexlify(SECRET)
-
-
-def expected(challenge: str) -> str:
-    return str(oath.str2ocrasuite(SUITE)(KEY, Q=challenge))
 
 
 @pytest.fixture
