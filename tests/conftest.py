@@ -17,6 +17,11 @@ from watchword.sim.shims import cryptolib  # noqa: E402
 
 sys.modules.setdefault("cryptolib", cryptolib)
 
+# The tests' emulated tokens register where only this run looks: a `watchword sim` the user
+# left running (or another checkout's test run) is never the token a test finds, nor the
+# other way round.
+os.environ["WATCHWORD_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="watchword-tests-")
+
 # Nothing the tests run may read beside the checkout (a user's clone has nothing there):
 # every file this process opens in a sibling folder of the checkout is recorded, and the
 # run fails at its end. Paths named by a WATCHWORD_* variable are the user's own choice.
