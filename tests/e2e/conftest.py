@@ -20,6 +20,7 @@ A test that needs a person at a real board (a finger on the sensor) is marked
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -147,11 +148,14 @@ class Token:
         )
 
     def cli_background(self, *args: str) -> subprocess.Popen[str]:
+        """The CLI as a user runs it in a terminal, where Ctrl-C (SIGINT) reaches it even
+        when this test run was itself started in the background (which ignores SIGINT)."""
         return subprocess.Popen(
             [sys.executable, "-m", "watchword", *args, "--port", self.sim.port],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_terminal_signals,
         )
 
     def screen(self) -> list[str]:
@@ -228,6 +232,11 @@ def sim_options(config: pytest.Config, target: str) -> tuple[str, ...]:
         return ()
     heap = config.getoption("--mpy-heap")
     return ("--mpy", "--heap", heap) if heap else ("--mpy",)
+
+
+def _terminal_signals() -> None:
+    """In the child, before it runs: SIGINT as a terminal gives it (not ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @contextmanager
