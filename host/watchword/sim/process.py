@@ -36,7 +36,12 @@ class SimProcess:
         self.log = self.state / "sim.log"
         with open(self.log, "w") as log:
             self._proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env=env,
+                preexec_fn=_takes_ctrl_c,
             )
         deadline = time.monotonic() + START_TIMEOUT_S
         assert self._proc.stdout is not None
@@ -75,3 +80,9 @@ class SimProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _takes_ctrl_c() -> None:
+    """In the child, before it runs: Ctrl-C (SIGINT) ends it, as in a terminal, even when
+    this process was started in the background (which ignores SIGINT): `stop()` counts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
