@@ -85,7 +85,9 @@ class PinState:
 
     def set(self, pin, limit):
         if not isinstance(pin, str) or not PIN_MIN <= len(pin) <= PIN_MAX:
-            raise self._error("bad_pin", f"A PIN is {PIN_MIN} to {PIN_MAX} characters: choose another.")
+            raise self._error(
+                "bad_pin", "A PIN is %d to %d characters: choose another." % (PIN_MIN, PIN_MAX)
+            )
         if not isinstance(limit, int) or not 1 <= limit <= 100:
             raise self._error("bad_limit", "The PIN attempt limit is 1 to 100: choose another.")
         if self.is_set() and self.key is None:
