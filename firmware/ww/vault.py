@@ -226,11 +226,7 @@ class Vault:
         return fname, d
 
     def _cred_files(self):
-        return [
-            n
-            for n in store.listdir(self.root)
-            if n.startswith(_CRED) and n.endswith(_JSON)
-        ]
+        return [n for n in store.listdir(self.root) if n.startswith(_CRED) and n.endswith(_JSON)]
 
     def count(self):
         return len(self._cred_files())
@@ -258,10 +254,7 @@ class Vault:
                 "bad_suite",
                 f"The suite is 1 to {SUITE_MAX} characters: check it.",
             )
-        if (
-            not isinstance(secret, (bytes, bytearray))
-            or not 1 <= len(secret) <= SECRET_MAX
-        ):
+        if not isinstance(secret, (bytes, bytearray)) or not 1 <= len(secret) <= SECRET_MAX:
             raise VaultError(
                 "bad_secret",
                 f"A secret is 1 to {SECRET_MAX} bytes: check the key given.",
@@ -271,18 +264,14 @@ class Vault:
             or isinstance(counter, bool)
             or not 0 <= counter < (1 << 64)
         ):
-            raise VaultError(
-                "bad_counter", "A counter is 0 to 2**64-1: check the value given."
-            )
+            raise VaultError("bad_counter", "A counter is 0 to 2**64-1: check the value given.")
         if meta is not None:
             try:
                 json.dumps(meta)
             except (TypeError, ValueError):
                 meta = False
             if not isinstance(meta, dict):
-                raise VaultError(
-                    "bad_meta", "Credential meta is a JSON object: check it."
-                )
+                raise VaultError("bad_meta", "Credential meta is a JSON object: check it.")
         fname = self.check_new(name)
         d = {"name": name, "suite": suite, "counter": counter, "meta": meta}
         self._write(fname, self._sealed(d, secret))
@@ -312,9 +301,7 @@ class Vault:
         for fname in self._cred_files():
             d = self._read(fname)
             if d is not None:
-                out.append(
-                    Credential(d["name"], d["suite"], d["counter"], d.get("meta"))
-                )
+                out.append(Credential(d["name"], d["suite"], d["counter"], d.get("meta")))
         out.sort(key=lambda c: c.name)
         return out
 

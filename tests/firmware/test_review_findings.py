@@ -496,7 +496,7 @@ def test_an_exception_in_a_key_drops_the_pending_request_and_locks(
     def broken(*args: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(rig.app, "_verified", broken)
+    monkeypatch.setattr(rig.app.vault, "secret", broken)  # after the right PIN
     try:
         rig.keys(PIN + "#")
     except ValueError as e:  # main.step and the links put the barrier around each event

@@ -226,4 +226,3 @@ def confirm(fb, title, lines, icon=icons.USB, page=0):
 def message(fb, title, lines, icon=None):
     _clear(fb, title, icon)
     _lines(fb, lines, 20)
-
