@@ -12,21 +12,12 @@ workflow: the read delay (a screen a request put up takes no key for READ_MS), t
 request's timeout, `cancel`, `*` refusing a request, and the fault barrier.
 """
 
+import sys
+
 from ww import credential, frames, requests
 from ww import pin as pin_mod
-from ww.flows import (
-    Leave,
-    change_pin,
-    clock,
-    enroll,
-    fingers,
-    maintenance,
-    respond,
-    setup,
-    use,
-    wipe_code,
-)
-from ww.ui.prompts import BACK, MESSAGE_MS, READ_MS, Message, ms_since  # noqa: F401
+from ww.flows import Leave
+from ww.ui.prompts import BACK, MESSAGE_MS, READ_MS, Idle, Message, ms_since  # noqa: F401
 from ww.vault import VaultError
 
 try:
@@ -44,18 +35,19 @@ REQUEST_MS = const(60000)  # a link request waits this long for the user
 # moves add up to no more than one. A move back is made at once.
 CLOCK_SLACK_S = const(300)
 
-# The workflow of each link request that needs the user: (check, run). `check(ui, req)`
-# writes nothing; its error is the reply, and what it returns is run's third argument.
+# The workflow of each link request that needs the user: its module in ww/flows, and the
+# names there of `check(ui, req)`, which writes nothing (its error is the reply, and what it
+# returns is run's third argument), and of `run(ui, req, checked)`, the workflow.
 REQUESTS = {
-    "enroll": (enroll.check_enroll, enroll.enroll),
-    "delete": (enroll.check_delete, enroll.delete),
-    "respond": (respond.check, respond.run),
-    "pin_change": (change_pin.check, change_pin.run),
-    "wipe_code": (wipe_code.check, wipe_code.run),
-    "finger_enroll": (fingers.check_add, fingers.add),
-    "finger_delete": (fingers.check_delete, fingers.delete),
-    "maintenance": (maintenance.check, maintenance.run),
-    "time": (clock.check, clock.run),
+    "enroll": ("enroll", "check_enroll", "enroll"),
+    "delete": ("enroll", "check_delete", "delete"),
+    "respond": ("respond", "check", "run"),
+    "pin_change": ("change_pin", "check", "run"),
+    "wipe_code": ("wipe_code", "check", "run"),
+    "finger_enroll": ("fingers", "check_add", "add"),
+    "finger_delete": ("fingers", "check_delete", "delete"),
+    "maintenance": ("maintenance", "check", "run"),
+    "time": ("clock", "check", "run"),
 }
 
 
@@ -76,6 +68,7 @@ class App:
         self.last_fault = None  # the last one, as "Type: message"
         self.workflow = None
         self.prompt = None
+        self.imported_before = None  # sys.modules before a request's workflow was imported
         self.locked_until = None  # no PIN is taken before this tick count
         self.lock_pin()
         if not vault.has_pin():
@@ -106,16 +99,17 @@ class App:
             return self._error_now(rid, "busy", "token is waiting for the user: retry later")
         if not self.prompt.interruptible:
             return self._error_now(rid, "busy", "token is in use on its keypad: retry later")
-        check, run = REQUESTS[op]
+        if op != "time" and not self.vault.has_pin():
+            return self._error_now(rid, "no_pin", "set a PIN on the token's keypad first")
+        name, check, run = REQUESTS[op]
+        flow = self.load(name)
         try:
-            if op != "time" and not self.vault.has_pin():
-                raise VaultError("no_pin", "set a PIN on the token's keypad first")
-            checked = check(self, req)
+            checked = getattr(flow, check)(self, req)
         except (VaultError, requests.RequestError) as e:
             return self._error_now(rid, e.code, str(e))
         self.pending = (rid, op, req)
         self.pending_since = now
-        self._start(run(self, req, checked))
+        self._start(getattr(flow, run)(self, req, checked))
 
     def set_time(self, rid, unix, now):
         """The `time` op: made at once (True), unless it takes a set clock more than
@@ -151,7 +145,7 @@ class App:
         s = requests.suite(cred.suite)
         if (cred.meta or {}).get("mode") != credential.MUTUAL:
             raise requests.RequestError("bad_request", "%s is not a mutual credential" % name)
-        qc = use.random_digits(s.q_len) if s.q_format == "N" else use.random_hex(s.q_len)
+        qc = credential.random_challenge(s.q_format, s.q_len)
         self.mutual_qc = (name, qc)
         return qc
 
@@ -178,6 +172,16 @@ class App:
         self._show("Error", ("Something failed", "Try again"))
 
     # ---- for workflows and prompts ------------------------------------------------------
+
+    def load(self, name):
+        """The workflow module ww.flows.<name>, imported now and dropped when the token goes
+        home (as Trezor's firmware does): RAM holds the core and the workflow under way,
+        with the code it imported (in RAM unless a board's image has it frozen)."""
+        if self.imported_before is None:
+            self.imported_before = set(sys.modules)
+        full = "ww.flows." + name
+        __import__(full)
+        return sys.modules[full]
 
     def draw(self):
         self.prompt.draw(self.fb)
@@ -254,12 +258,35 @@ class App:
         self._start(_message(title, lines, icon))
 
     def _home(self):
-        """Where the token rests: idle, or the first-boot PIN setup while it has no PIN."""
+        """Where the token rests: idle, or the first-boot PIN setup while it has no PIN.
+        The workflows loaded since the last time home are dropped."""
         self.vault.lock()
-        self._start(use.run(self) if self.vault.has_pin() else setup.run(self))
+        if self.imported_before is not None:
+            _unimport(self.imported_before)
+            self.imported_before = None
+        if self.vault.has_pin():
+            self._start(_idle(self))
+        else:
+            self._start(self.load("setup").run(self))
 
     def _error_now(self, rid, code, message):
         self.outbox.append(frames.error(rid, code, message))
+
+
+def _unimport(before):
+    """Forget the firmware's modules imported since `before` (a set of sys.modules' names)."""
+    for name in [n for n in sys.modules if n.startswith("ww.") and n not in before]:
+        del sys.modules[name]
+        package, _, leaf = name.rpartition(".")
+        if package in sys.modules and hasattr(sys.modules[package], leaf):
+            delattr(sys.modules[package], leaf)
+
+
+def _idle(ui):
+    """Home once there is a PIN: the idle screen until `#` (with a credential), then the
+    use of one (ww.flows.use)."""
+    yield Idle()
+    yield from ui.load("use").run(ui)
 
 
 def _message(title, lines, icon):

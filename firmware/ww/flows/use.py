@@ -1,19 +1,14 @@
-"""Using a credential on the keypad: idle until `#`, pick one, type what it asks (a
-challenge, the fields to sign, or the server's code and reply in mutual mode), prove
-presence, read the code.
-
-This is the token's home workflow once it has a PIN.
+"""Using a credential on the keypad, after `#` on the idle screen: pick one, type what it
+asks (a challenge, the fields to sign, or the server's code and reply in mutual mode),
+prove presence, read the code.
 """
-
-from os import urandom
 
 from ww import credential
 from ww.flows import code, presence
-from ww.ui.prompts import Confirm, Digits, Idle, Message, Pick, ShowCode
+from ww.ui.prompts import Confirm, Digits, Message, Pick, ShowCode
 
 
 def run(ui):
-    yield Idle()  # answers `#` once the vault holds a credential
     creds = ui.vault.credentials()
     cred = creds[0]
     if len(creds) > 1:
@@ -38,7 +33,7 @@ def run(ui):
         yield Confirm("Sign?", use.details, None)
     elif need == credential.MUTUAL:
         n = min(s.q_len, 8)
-        use.qc = random_hex(n) if hex_keys else random_digits(n)
+        use.qc = credential.random_challenge(s.q_format, n)
         yield ShowCode(cred.name, "Type on the page", use.qc)
         use.qs = yield from _typed(use, "Server code", s.q_len, hex_keys)
         use.question = use.qs + use.qc  # the client's answer is over QS | QC
@@ -74,17 +69,3 @@ def _refused(use, prompt, typed, account):
             return "Too long"
         return "Need 4-%d" % s.q_len if s.q_len > 9 else "Need 4-%d digits" % s.q_len
     return ""
-
-
-def random_digits(n):
-    """n random decimal digits, without modulo bias (bytes 250-255 are drawn again)."""
-    out = ""
-    while len(out) < n:
-        for b in urandom(n):
-            if b < 250 and len(out) < n:
-                out += "0123456789"[b % 10]
-    return out
-
-
-def random_hex(n):
-    return "".join("0123456789ABCDEF"[b & 15] for b in urandom(n))
