@@ -4,7 +4,8 @@ Events come in from main.py (keys, ticks) and the links (requests, the clock, ca
 a screen and replies go out. It never sleeps and never touches hardware. A workflow
 (ww.flows) is a generator that yields prompts (ww.ui.prompts); the core hands each key
 and tick to the prompt on screen, and its answer back to the workflow. When a workflow
-ends the token goes home: PIN setup while there is no PIN, else idle (ww.flows.use).
+ends the token goes home: PIN setup while there is no PIN, else the idle screen, whose
+`#` starts the use of a credential (ww.flows.use).
 
 A link request that needs the user is held as `pending` while the token keeps serving
 frames; its workflow replies through `reply_ok` / `reply_error`. Here, once, for every
