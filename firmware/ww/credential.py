@@ -101,6 +101,14 @@ def answer(suite, key, counter=None, question=None, pin=None, session=None, unix
     )
 
 
+def slow(suite):
+    """True when this suite's codes take the portable SHA-512 (ww.oath.sha512): about 0.6 s
+    a code on a Pico, so the token shows that it is working."""
+    from ww.oath import hmac
+
+    return hmac.PORTABLE_SHA512 and "sha512" in (suite.alg, getattr(suite, "pin_alg", None))
+
+
 def uses_counter(suite):
     return suite.counter if is_ocra(suite) else suite.kind == "hotp"
 

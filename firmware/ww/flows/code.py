@@ -1,5 +1,6 @@
 """The end of every use of a credential: the server's proof checked (mutual mode), then
-the code, on the screen or in the reply to the computer.
+the code, on the screen or in the reply to the computer. A suite in the portable SHA-512
+(ww.oath.sha512, slow on a board) shows "Working" first.
 
 A counter is advanced on flash before the code is computed with it, and the PIN key
 leaves RAM as soon as the code is known; a TOTP code shown on the token has the next
@@ -9,7 +10,7 @@ steps' codes computed with it, while the secret is open.
 from ww import credential, requests
 from ww.oath import ct
 from ww.ui import icons
-from ww.ui.prompts import Code, Message
+from ww.ui.prompts import Code, Message, Working
 
 try:
     from micropython import const
@@ -39,6 +40,8 @@ class Use:
 
 def give(ui, use, pin):
     """Presence is proven: the code, after the server's proof in mutual mode."""
+    if credential.slow(use.suite):
+        yield Working(use.cred.name)
     if use.mode == credential.MUTUAL and not _server_proven(ui, use, pin):
         ui.reply_error("server_mismatch", "the server's response is wrong: stop")
         yield Message("NOT VERIFIED", ("Not the server:", "do not go on"), icons.CROSS)

@@ -207,6 +207,23 @@ class ShowCode(Prompt):
         screens.show_code(fb, self.name, self.hint, self.code)
 
 
+class Working(Prompt):
+    """Shown while a slow computation runs, so the panel never looks frozen. It answers at
+    its second tick: main.py has put it on the panel by then (it flushes the display after
+    each pass's tick), so the work starts after the panel shows it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.ticks = 0
+
+    def tick(self):
+        self.ticks += 1
+        return True if self.ticks >= 2 else None
+
+    def draw(self, fb):
+        screens.message(fb, "Working", (self.name, "Computing code"))
+
+
 class Code(Prompt):
     """A response or OTP, with a bar of the time it stays; any key or RESULT_MS ends it.
     A TOTP code (`totp`: (period, first step, codes computed while the secret was open))
