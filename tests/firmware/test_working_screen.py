@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rfc_vectors import OCRA
 
 from firmware.apprig import PIN, Rig, micropython_modules  # noqa: F401
-from rfc_vectors import OCRA
 from ww.oath import hmac
 
 SLOW = next(v for v in OCRA["vectors"] if v["id"] == "C.1-g4-1")  # OCRA-1:HOTP-SHA512-8:C-QN08
