@@ -7,6 +7,8 @@ first) or sign (transaction fields are the question). This is the one place that
 credential plus what the user gave into the code the token shows or sends.
 """
 
+from os import urandom
+
 from ww.oath import hotp, ocra
 
 CHALLENGE = "challenge"
@@ -99,5 +101,26 @@ def answer(suite, key, counter=None, question=None, pin=None, session=None, unix
     )
 
 
+def slow(suite):
+    """True when this suite's codes take the portable SHA-512 (ww.oath.sha512): about 0.6 s
+    a code on a Pico, so the token shows that it is working."""
+    from ww.oath import hmac
+
+    return hmac.PORTABLE_SHA512 and "sha512" in (suite.alg, getattr(suite, "pin_alg", None))
+
+
 def uses_counter(suite):
     return suite.counter if is_ocra(suite) else suite.kind == "hotp"
+
+
+def random_challenge(q_format, n):
+    """A fresh challenge of n characters: decimal digits for a numeric suite ("N"), without
+    modulo bias (bytes 250-255 are drawn again), else hex digits."""
+    if q_format != "N":
+        return "".join("0123456789ABCDEF"[b & 15] for b in urandom(n))
+    out = ""
+    while len(out) < n:
+        for b in urandom(n):
+            if b < 250 and len(out) < n:
+                out += "0123456789"[b % 10]
+    return out

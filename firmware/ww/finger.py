@@ -1,8 +1,9 @@
 """The fingerprint as a way to prove presence, and finger enrollment, one poll at a time.
 
-The app calls `poll()` on each tick while it waits for a finger, so the link keeps being
-served; each poll costs one pin read until a finger is on the sensor. A sensor error is
-raised as the driver's FingerprintError: the app then falls back to the PIN.
+The presence prompts (ww.ui.presence) call `poll()` on each tick while they wait for a
+finger, so the link keeps being served; each poll costs one pin read until a finger is on
+the sensor. A sensor error is raised as the driver's FingerprintError: the flow then
+falls back to the PIN.
 """
 
 import time

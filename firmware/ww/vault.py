@@ -1,4 +1,5 @@
-"""Vault layer: credentials, PIN state and counters, kept as small JSON files on flash.
+"""Vault layer: credentials, counters and fingers, kept as small JSON files on flash; the
+PIN's state and keys are ww.pin's, in the same folder.
 
 Files under the vault's root directory, in format 2 (`"v": 2`):
   vault.json        token name, and the salt of the device key
@@ -24,8 +25,7 @@ import json
 import os
 
 from ww import keys, seal, store
-from ww.oath import ct
-from ww.oath import hmac as _hmac
+from ww import pin as _pin
 
 try:
     from micropython import const
@@ -37,18 +37,15 @@ except ImportError:
 
 FORMAT = const(2)
 CAPACITY = const(16)
-PIN_ITERATIONS = keys.PIN_ITERATIONS
-PIN_LIMIT = const(10)
+PIN_LIMIT = _pin.LIMIT
 NAME_MAX = const(16)
 SECRET_MAX = const(128)
 SUITE_MAX = const(64)
-PIN_MIN = const(4)
-PIN_MAX = const(16)
 _SALT_LEN = const(16)
 DEFAULT_NAME = "Watchword"
 
 _META = "vault.json"
-_PIN = "pin.json"
+_PIN = _pin.FILE
 _WIPE = "wipe.json"
 _FINGERS = "fingers.json"
 FINGERS_MAX = const(10)
@@ -117,7 +114,7 @@ class Vault:
             self._write(_META, meta)
         self._salt = _unhex(meta["salt"])
         self._device = keys.device_key(device_id, self._salt)
-        self._pin_key = None  # the PIN key, held in RAM from a right PIN until lock()
+        self.pin = _pin.PinState(self._read, self._write, VaultError)
         self.wiped_by = None  # "limit" or "code" once check_pin has wiped the vault
         pin = self._read(_PIN)
         if pin is not None and pin["fail"] >= pin["limit"]:
@@ -167,143 +164,50 @@ class Vault:
         self._write(_META, {"name": s, "salt": _hex(self._salt)})
         self._name = s
 
-    # -- PIN
-
-    def _pin(self):
-        st = self._read(_PIN)
-        if st is None:
-            raise VaultError("no_pin", "No PIN is set: set a PIN first.")
-        return st
+    # -- PIN (its state and keys are ww.pin's; a wipe and what a right PIN opens are here)
 
     def has_pin(self):
-        return self._read(_PIN) is not None
+        return self.pin.is_set()
 
     def set_pin(self, pin, limit=PIN_LIMIT):
-        if not isinstance(pin, str) or not PIN_MIN <= len(pin) <= PIN_MAX:
-            raise VaultError(
-                "bad_pin",
-                f"A PIN is {PIN_MIN} to {PIN_MAX} characters: choose another.",
-            )
-        if not isinstance(limit, int) or not 1 <= limit <= 100:
-            raise VaultError(
-                "bad_limit", "The PIN attempt limit is 1 to 100: choose another."
-            )
-        if self.has_pin() and self._pin_key is None:
-            raise VaultError("locked", "Type the current PIN first: then set the new one.")
-        self._store_pin(pin, limit, self._pin_key or keys.new_key())
-
-    def _store_pin(self, pin, limit, key):
-        """Write the PIN state; `key` (the PIN key, kept across PIN changes) goes in wrapped.
-        A new PIN keeps the salt, so that the wipe code's check value (same salt) holds."""
-        old = self._read(_PIN)
-        keep = old and "hash" not in old and old.get("iter") == PIN_ITERATIONS
-        salt = _unhex(old["salt"]) if keep else os.urandom(_SALT_LEN)
-        check, wrap = keys.from_pin(pin, salt, PIN_ITERATIONS)
-        st = {"salt": _hex(salt), "check": _hex(check), "iter": PIN_ITERATIONS}
-        st["limit"] = limit
-        st["fail"] = 0
-        st["key"] = _hex(keys.wrap(wrap, key))
-        st["wipe_check"] = _hex(os.urandom(32))  # no wipe code: matches nothing
-        if keep and old.get("wipe_code"):  # a new PIN keeps the wipe code
-            st["wipe_check"], st["wipe_code"] = old["wipe_check"], True
-        elif old and "wipe_salt" in old:  # one set by older firmware, with its own salt
-            st["wipe_salt"], st["wipe_check"] = old["wipe_salt"], old["wipe_check"]
-        self._write(_PIN, st)
-        self._pin_key = key
+        self.pin.set(pin, limit)
         self._move_pending()
 
     def check_pin(self, pin):
-        """True when pin is right. The failure is counted on flash before the comparison,
-        and reaching the limit wipes the vault."""
-        if not isinstance(pin, str):
-            raise VaultError(
-                "bad_pin", "A PIN is a string of keypad characters: type it again."
-            )
-        st = self._pin()
-        fails = st["fail"] + 1
-        st["fail"] = fails
-        self._write(_PIN, st)
-        if fails > st["limit"]:
-            self.wipe()
-            self.wiped_by = "limit"
-            return False
-        salt = _unhex(st["salt"])
-        wipe = False
-        if "hash" in st:  # format 1: a bare PBKDF2 hash and no PIN key yet
-            dk = _hmac.pbkdf2_sha256(pin.encode(), salt, st["iter"], dklen=32)
-            right = ct.equal(dk, _unhex(st["hash"]))
-        else:
-            # One PBKDF2, compared with the PIN's and the wipe code's check values both,
-            # whether a wipe code is set or not: the time says nothing about a wipe code.
-            check, wrap = keys.from_pin(pin, salt, st["iter"])
-            right = ct.equal(check, _unhex(st["check"]))
-            wipe = ct.equal(check, _unhex(st.get("wipe_check", st["check"])))
-            wipe = wipe and not right and bool(st.get("wipe_code"))
-            if "wipe_salt" in st and not right:  # set by older firmware, with its own salt
-                code_check = keys.from_pin(pin, _unhex(st["wipe_salt"]), st["iter"])[0]
-                wipe = ct.equal(code_check, _unhex(st["wipe_check"]))
-        if right:
-            if "hash" in st:
-                self._store_pin(pin, st["limit"], keys.new_key())  # now in format 2
-            else:
-                st["fail"] = 0
-                self._write(_PIN, st)
-                self._pin_key = keys.unwrap(wrap, _unhex(st["key"]))
-                self._move_pending()
+        """True when pin is right. The failure is counted on flash before the comparison;
+        reaching the limit, or the wipe code, wipes the vault (`wiped_by` says which)."""
+        outcome = self.pin.check(pin)
+        if outcome == _pin.RIGHT:
+            self._move_pending()
             self.clear_finger_failures()  # the PIN lets fingers try again, as phones do
             return True
-        if wipe:  # the wipe code, typed instead of the PIN: wipe, say nothing
+        if outcome != _pin.WRONG:
             self.wipe()
-            self.wiped_by = "code"
-            return False
-        if fails >= st["limit"]:
-            self.wipe()
-            self.wiped_by = "limit"
+            self.wiped_by = outcome
         return False
 
     def set_wipe_code(self, code):
-        """A second PIN that, typed instead of the PIN, wipes the vault. Needs a right PIN first."""
-        if self._pin_key is None:
-            raise VaultError("locked", "Type the PIN first: then set the wipe code.")
-        if not isinstance(code, str) or not PIN_MIN <= len(code) <= PIN_MAX:
-            raise VaultError("bad_pin", f"A wipe code is {PIN_MIN} to {PIN_MAX} digits.")
-        st = self._pin()
-        check = keys.from_pin(code, _unhex(st["salt"]), st["iter"])[0]
-        if ct.equal(check, _unhex(st["check"])):
-            raise VaultError("same_as_pin", "The wipe code must differ from the PIN.")
-        st["wipe_check"], st["wipe_code"] = _hex(check), True
-        st.pop("wipe_salt", None)  # format 2 before this: its own salt, cost a second PBKDF2
-        self._write(_PIN, st)
+        self.pin.set_wipe_code(code)
 
     def has_wipe_code(self):
-        st = self._read(_PIN)
-        return bool(st) and (bool(st.get("wipe_code")) or "wipe_salt" in st)
+        return self.pin.has_wipe_code()
 
     def is_wipe_code(self, code):
-        st = self._read(_PIN)
-        if not st or not self.has_wipe_code():
-            return False
-        check = keys.from_pin(code, _unhex(st.get("wipe_salt", st["salt"])), st["iter"])[0]
-        return ct.equal(check, _unhex(st["wipe_check"]))
+        return self.pin.is_wipe_code(code)
 
     def lock(self):
         """Forget the PIN key: credentials that need the PIN cannot be opened until the next
         right PIN."""
-        self._pin_key = None
+        self.pin.key = None
 
     def pin_failures(self):
-        st = self._read(_PIN)
-        return st["fail"] if st else 0
+        return self.pin.failures()
 
     def pin_limit(self):
-        st = self._read(_PIN)
-        return st["limit"] if st else PIN_LIMIT
+        return self.pin.limit()
 
     def attempts_left(self):
-        st = self._read(_PIN)
-        if st is None:
-            return PIN_LIMIT
-        return max(0, st["limit"] - st["fail"])
+        return self.pin.attempts_left()
 
     # -- credentials
 
@@ -322,11 +226,7 @@ class Vault:
         return fname, d
 
     def _cred_files(self):
-        return [
-            n
-            for n in store.listdir(self.root)
-            if n.startswith(_CRED) and n.endswith(_JSON)
-        ]
+        return [n for n in store.listdir(self.root) if n.startswith(_CRED) and n.endswith(_JSON)]
 
     def count(self):
         return len(self._cred_files())
@@ -354,10 +254,7 @@ class Vault:
                 "bad_suite",
                 f"The suite is 1 to {SUITE_MAX} characters: check it.",
             )
-        if (
-            not isinstance(secret, (bytes, bytearray))
-            or not 1 <= len(secret) <= SECRET_MAX
-        ):
+        if not isinstance(secret, (bytes, bytearray)) or not 1 <= len(secret) <= SECRET_MAX:
             raise VaultError(
                 "bad_secret",
                 f"A secret is 1 to {SECRET_MAX} bytes: check the key given.",
@@ -367,18 +264,14 @@ class Vault:
             or isinstance(counter, bool)
             or not 0 <= counter < (1 << 64)
         ):
-            raise VaultError(
-                "bad_counter", "A counter is 0 to 2**64-1: check the value given."
-            )
+            raise VaultError("bad_counter", "A counter is 0 to 2**64-1: check the value given.")
         if meta is not None:
             try:
                 json.dumps(meta)
             except (TypeError, ValueError):
                 meta = False
             if not isinstance(meta, dict):
-                raise VaultError(
-                    "bad_meta", "Credential meta is a JSON object: check it."
-                )
+                raise VaultError("bad_meta", "Credential meta is a JSON object: check it.")
         fname = self.check_new(name)
         d = {"name": name, "suite": suite, "counter": counter, "meta": meta}
         self._write(fname, self._sealed(d, secret))
@@ -388,8 +281,8 @@ class Vault:
         key is open, under the device key otherwise ("pending" until the next PIN)."""
         policy = (d.get("meta") or {}).get("verify", "pin")
         needs_pin = policy in ("pin", "finger-and-pin")
-        if needs_pin and self._pin_key is not None:
-            d["lock"], key = "pin", self._pin_key
+        if needs_pin and self.pin.key is not None:
+            d["lock"], key = "pin", self.pin.key
         else:
             d["lock"], key = ("pending" if needs_pin else "device"), self._device
         d["sealed"] = _hex(seal.seal(key, secret))
@@ -408,9 +301,7 @@ class Vault:
         for fname in self._cred_files():
             d = self._read(fname)
             if d is not None:
-                out.append(
-                    Credential(d["name"], d["suite"], d["counter"], d.get("meta"))
-                )
+                out.append(Credential(d["name"], d["suite"], d["counter"], d.get("meta")))
         out.sort(key=lambda c: c.name)
         return out
 
@@ -422,9 +313,9 @@ class Vault:
         """The secret, for computing a code; a PIN-sealed one needs a right PIN first."""
         d = self._cred(name)[1]
         if d["lock"] == "pin":
-            if self._pin_key is None:
+            if self.pin.key is None:
                 raise VaultError("locked", "Type the PIN first: this credential needs it.")
-            key = self._pin_key
+            key = self.pin.key
         else:
             key = self._device
         try:

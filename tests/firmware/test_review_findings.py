@@ -215,7 +215,7 @@ def test_a_pin_screen_from_a_link_request_takes_no_key_before_it_was_read(
     screen = rig.keys("#" + PIN + "#")  # 600 ms of keys, all before the screen was read
     assert screen[0].startswith(title) and not any("PIN *" in line for line in screen)
     assert rig.replies() == [] and not rig.app.maintenance
-    assert rig.app.vault._pin_key is None
+    assert rig.app.vault.pin.key is None
     rig.read()
     rig.keys(PIN)  # fresh presses, once the screen could be read, are taken
     assert "PIN ****" in rig.fb.text_lines()
@@ -496,13 +496,13 @@ def test_an_exception_in_a_key_drops_the_pending_request_and_locks(
     def broken(*args: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(rig.app, "_verified", broken)
+    monkeypatch.setattr(rig.app.vault, "secret", broken)  # after the right PIN
     try:
         rig.keys(PIN + "#")
     except ValueError as e:  # main.step and the links put the barrier around each event
         rig.app.fault(e, rig.now)
     assert rig.replies()[0]["error"]["code"] == "internal"  # type: ignore[index]
-    assert rig.app.vault._pin_key is None and rig.app.faults == 1
+    assert rig.app.vault.pin.key is None and rig.app.faults == 1
     assert rig.fb.text_lines()[0] == "Error"
 
 

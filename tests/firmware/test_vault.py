@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ww import pin as pin_mod
 from ww import store
 from ww import vault as vault_mod
 from ww.vault import Credential, Vault, VaultError
@@ -324,7 +325,7 @@ def test_pin_set_and_check(root: Path) -> None:
     v.set_pin("2468")
     assert v.has_pin()
     st = pin_file(root)
-    assert st["iter"] == vault_mod.PIN_ITERATIONS
+    assert st["iter"] == pin_mod.ITERATIONS
     assert "2468" not in (root / "pin.json").read_text()
     assert v.check_pin("2468") is True
     assert v.check_pin("2469") is False
@@ -334,7 +335,7 @@ def test_pin_set_and_check(root: Path) -> None:
 
 def test_pin_iterations_are_read_from_the_file(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Vault(str(root)).set_pin("1357")
-    monkeypatch.setattr(vault_mod, "PIN_ITERATIONS", 3)  # later firmware, new default
+    monkeypatch.setattr(pin_mod, "ITERATIONS", 3)  # later firmware, new default
     assert Vault(str(root)).check_pin("1357") is True
 
 
@@ -366,7 +367,7 @@ def test_failure_is_written_before_the_compare(root: Path, monkeypatch: pytest.M
         on_disk.append(pin_file(root)["fail"])
         raise RuntimeError("compare reached")
 
-    monkeypatch.setattr(vault_mod.ct, "equal", compare)
+    monkeypatch.setattr(pin_mod.ct, "equal", compare)
     with pytest.raises(RuntimeError):
         v.check_pin("1234")
     assert on_disk == [1]  # already on flash when the compare ran

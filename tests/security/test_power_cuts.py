@@ -56,6 +56,7 @@ from security.bench import (
 )
 from watchword.sim.flash import FLAVOURS, OUTCOMES, Flash, PowerCut
 from ww import keys, seal, store
+from ww import pin as pin_mod
 from ww import vault as vault_mod
 from ww.oath import ct
 from ww.vault import VaultError
@@ -394,12 +395,12 @@ def quiet_vault(monkeypatch: pytest.MonkeyPatch) -> Quiet:
     PIN comparisons, few PBKDF2 iterations (the cuts, not the key stretching, are under test)
     and no real fsync outside the flash model."""
     random = DeterministicOs()
-    for module in (vault_mod, keys, seal):
+    for module in (vault_mod, pin_mod, keys, seal):
         monkeypatch.setattr(module, "os", random)
-    monkeypatch.setattr(vault_mod, "PIN_ITERATIONS", 20)
+    monkeypatch.setattr(pin_mod, "ITERATIONS", 20)
     monkeypatch.setattr(store, "os", NoSyncOs())
     spy = CompareSpy()
-    monkeypatch.setattr(vault_mod, "ct", spy)
+    monkeypatch.setattr(pin_mod, "ct", spy)
     return Quiet(spy, random)
 
 

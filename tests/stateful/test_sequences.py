@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from stateful.sequences import COVERAGE, TokenSequences
+
+# Random secrets, challenges and times: new screens every run, so no screen fixtures.
+pytestmark = pytest.mark.skip_ui
 
 SEQUENCES = 3
 STEPS = 15

@@ -12,12 +12,12 @@ except ImportError:
 
 SIZE = const(8)
 
-LOCK = b'x~yIIy~x'
+LOCK = b"x~yIIy~x"
 USB = b'\x180"\xffbH<\x00'
 CLOCK = b'\x1c"AAOI*\x14'
-FINGER = b'<\x02y\x05\xe5\x19B<'
-CHECK = b'\x180``0\x18\x0c\x06'
-CROSS = b'\xc3\xe7~<<~\xe7\xc3'
+FINGER = b"<\x02y\x05\xe5\x19B<"
+CHECK = b"\x180``0\x18\x0c\x06"
+CROSS = b"\xc3\xe7~<<~\xe7\xc3"
 
 
 def draw(fb, icon, x, y):

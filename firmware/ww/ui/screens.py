@@ -1,6 +1,6 @@
 """Screens: one drawing function per screen of the token, on a 128x64 framebuf.
 
-The app (ww.app) decides which screen shows and with what; these functions only draw.
+The prompts (ww.ui.prompts, ww.ui.presence) decide what a screen shows; these functions only draw.
 Small text uses framebuf's 8x8 font (16 characters a line); codes use ww.ui.bigfont.
 """
 
@@ -226,4 +226,3 @@ def confirm(fb, title, lines, icon=icons.USB, page=0):
 def message(fb, title, lines, icon=None):
     _clear(fb, title, icon)
     _lines(fb, lines, 20)
-

@@ -12,6 +12,7 @@ import os
 import sys
 
 from ww import keys, seal, store
+from ww import pin as pin_mod
 from ww import vault as vault_mod
 from ww.vault import Vault
 
@@ -117,9 +118,9 @@ class Random:
 
 
 RANDOM = Random()
-for _m in (vault_mod, keys, seal):
+for _m in (vault_mod, pin_mod, keys, seal):
     _m.os = RANDOM
-vault_mod.PIN_ITERATIONS = 20  # the cuts are under test, not the key stretching
+pin_mod.ITERATIONS = 20  # the cuts are under test, not the key stretching
 
 
 def state(root):
@@ -173,7 +174,7 @@ def walk(name, setup, action, wrong_pin=False, pin="2580"):
     total = dev.ops - start
     store.write_json, store.remove = real_write, real_remove
     umount(p)
-    ct = vault_mod.ct
+    ct = pin_mod.ct
     for n in range(1, total + 1):
         for torn in (False, True):
             gc.collect()
@@ -181,7 +182,7 @@ def walk(name, setup, action, wrong_pin=False, pin="2580"):
             p = mount(dev)
             v = Vault(p + "/v")
             spy = Spy(ct)
-            vault_mod.ct = spy
+            pin_mod.ct = spy
             RANDOM.reset()
             dev.cut_at = dev.ops + n
             dev.torn = torn
@@ -191,7 +192,7 @@ def walk(name, setup, action, wrong_pin=False, pin="2580"):
                 pass
             except OSError:
                 pass  # littlefs saw the device go: the power is off either way
-            vault_mod.ct = ct
+            pin_mod.ct = ct
             umount(p)
             cuts += 1
             where = "%s: cut at block op %d of %d%s" % (name, n, total, " (torn)" if torn else "")
