@@ -37,8 +37,10 @@ REQUEST_MS = const(60000)  # a link request waits this long for the user
 CLOCK_SLACK_S = const(300)
 
 # The workflow of each link request that needs the user: its module in ww/flows, and the
-# names there of `check(ui, req)`, which writes nothing (its error is the reply, and what it
-# returns is run's third argument), and of `run(ui, req, checked)`, the workflow.
+# names there of `check(ui, req)`, which writes nothing to flash and shows nothing (its
+# error is the reply, and what it returns is run's third argument), and of `run(ui, req,
+# checked)`, the workflow. The link hands these ops here (ww.link.USER_OPS, kept in step by
+# tests/firmware/test_app.py); `time` comes through `set_time`.
 REQUESTS = {
     "enroll": ("enroll", "check_enroll", "enroll"),
     "delete": ("enroll", "check_delete", "delete"),
@@ -173,6 +175,11 @@ class App:
         self._show("Error", ("Something failed", "Try again"))
 
     # ---- for workflows and prompts ------------------------------------------------------
+    # What a workflow may use of the core: `vault`, `clock`, `sensor` (set to None when it
+    # fails), `now`, `pending` / `pending_since` and `reply_ok` / `reply_error` (its own
+    # request's: reply before returning), `mutual_qc` (the challenge a mutual `respond`
+    # takes), `lock_pin` / `pin_wait` / `locked_until` (the wait after wrong PINs),
+    # `empty_sensor`, `maintenance`, `unix`, `load`. Prompts also use `draw`.
 
     def load(self, name):
         """The workflow module ww.flows.<name>, imported now and dropped when the token goes
@@ -246,6 +253,9 @@ class App:
         try:
             prompt = self.workflow.send(value)
         except StopIteration:
+            if self.pending:  # a workflow ended without replying: never leave it waiting
+                self.fault(RuntimeError("a workflow ended without replying"), self.now)
+                return
             return self._home()
         except Leave as e:
             return self._show(e.title, e.lines, e.icon)

@@ -15,6 +15,7 @@ from ww.requests import RequestError
 from ww.vault import VaultError
 
 PROTOCOL = 1
+# The ops whose reply waits for the user: each has a workflow in ww.app.REQUESTS.
 USER_OPS = (
     "enroll", "delete", "respond", "pin_change", "wipe_code", "finger_enroll", "finger_delete",
     "maintenance",

@@ -25,7 +25,8 @@ except ImportError:
 ITERATIONS = keys.PIN_ITERATIONS
 LIMIT = const(10)  # wrong PINs that wipe the vault, unless the user chose another
 PIN_MIN = const(4)
-PIN_MAX = const(16)
+PIN_MAX = const(16)  # what the vault stores (older firmware took longer PINs)
+TYPED_MAX = const(8)  # what the keypad takes for a new PIN or wipe code
 _SALT_LEN = const(16)
 FILE = "pin.json"
 # Seconds to wait before the next PIN, by failures so far; the last one holds from there on.

@@ -67,7 +67,7 @@ class Rig:
 
     def read(self) -> list[str]:
         """The user reads a new screen before a key: a screen a link request put up takes
-        no key for its first READ_MS (ww.app.READ_MS)."""
+        no key for its first READ_MS (ww.ui.prompts.READ_MS)."""
         return self.tick(READ_MS)
 
     def request(self, rid: int, op: str, **fields: object) -> None:

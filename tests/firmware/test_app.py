@@ -1,8 +1,10 @@
-"""The app state machine, fed plain events under CPython; screens are read from its pixels."""
+"""The UI (ww.app and its workflows), fed plain events under CPython; screens are read
+from its pixels."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -273,3 +275,29 @@ def test_a_new_pin_keeps_the_wipe_code_and_may_not_equal_it(ready: Rig) -> None:
     ready.keys("*1357#1357#")
     assert ready.replies()[-1] == {"id": 10, "ok": True}
     assert ready.vault.is_wipe_code("9911") and ready.vault.check_pin("1357")
+
+
+def test_every_op_the_link_hands_over_has_a_workflow() -> None:
+    from ww import link
+
+    assert set(link.USER_OPS) | {"time"} == set(app_mod.REQUESTS)
+
+
+def test_a_workflow_that_ends_without_replying_is_a_fault_and_the_request_gets_one(
+    ready: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's workflow that returns without a reply would leave the token busy, and the
+    next keypad use would answer the forgotten request: the core replies `internal`."""
+    maintenance = ready.app.load("maintenance")
+
+    def forgets(ui: object, req: object, checked: object) -> Iterator[object]:
+        yield from ()
+
+    monkeypatch.setattr(maintenance, "run", forgets)
+    ready.request(9, "maintenance")
+    replies = ready.replies()
+    assert [r["id"] for r in replies] == [9] and replies[0]["error"]["code"] == "internal"  # type: ignore[index]
+    assert ready.app.faults == 1 and ready.fb.text_lines()[0] == "Error"
+    ready.tick(3_000)
+    ready.keys("#00000000#")
+    assert "237 653" in ready.keys(PIN + "#") and ready.replies() == []  # shown, not sent

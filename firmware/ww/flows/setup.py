@@ -3,21 +3,12 @@
 `new_pin` is also how a PIN change and a wipe code take their new value.
 """
 
+from ww.pin import PIN_MIN, TYPED_MAX
 from ww.ui.prompts import Limit, Message, NewPin
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
-PIN_MIN = const(4)
-PIN_MAX = const(8)
-LIMIT_MIN = const(3)
-LIMIT_MAX = const(15)
-LIMIT_DEFAULT = const(10)
+LIMIT_MIN = 3
+LIMIT_MAX = 15
+LIMIT_DEFAULT = 10
 
 
 def run(ui):
@@ -39,7 +30,7 @@ def new_pin(what, back):
     while True:
         ask = NewPin(what, False, back)
         first = yield ask
-        while not PIN_MIN <= len(first) <= PIN_MAX:
+        while not PIN_MIN <= len(first) <= TYPED_MAX:
             ask.note = "PIN: 4-8 digits"
             first = yield ask
         again = yield NewPin(what, True, back)

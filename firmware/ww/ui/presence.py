@@ -7,18 +7,9 @@ While a finger.Check is given, each tick polls the sensor once.
 
 from ww import finger, requests
 from ww.drivers.fingerprint_packet import FingerprintError
+from ww.pin import PIN_MIN, TYPED_MAX
 from ww.ui import screens
-from ww.ui.prompts import PIN_MAX, Prompt, Typed, waiting_key
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
-PIN_MIN = const(4)
+from ww.ui.prompts import Prompt, Typed, waiting_key
 
 
 class _Matched:
@@ -63,7 +54,7 @@ class Pin(Typed):
     Keys other than `*` during the wait after wrong PINs are not taken, and it says so."""
 
     def __init__(self, title, detail, check=None, note=""):
-        Typed.__init__(self, PIN_MAX)
+        Typed.__init__(self, TYPED_MAX)
         self.title, self.detail, self.check, self.note = title, detail, check, note
         self.keys_ignored = False  # a key came during the wait after wrong PINs
         self.shown_s = -1

@@ -9,6 +9,7 @@ typed. BACK is the answer of `*` on a prompt that may be left.
 """
 
 from ww.entry import Entry
+from ww.pin import TYPED_MAX
 from ww.ui import screens
 
 try:
@@ -24,7 +25,6 @@ RESULT_MS = const(60000)  # a shown code clears after this long
 # A screen that a link request puts up takes no key for this long after it appears (the
 # core holds keys back from the request's arrival; a confirmation does so for each page).
 READ_MS = const(600)
-PIN_MAX = const(8)  # digits a PIN or wipe code entry takes
 
 
 class _Back:
@@ -142,7 +142,7 @@ class NewPin(Typed):
     """A new PIN (or wipe code, `what` = "code"), or the same again (`repeat`)."""
 
     def __init__(self, what, repeat, back):
-        Typed.__init__(self, PIN_MAX, back=back)
+        Typed.__init__(self, TYPED_MAX, back=back)
         self.what, self.repeat = what, repeat
 
     def draw(self, fb):
