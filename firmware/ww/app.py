@@ -105,10 +105,14 @@ class App:
         if op != "time" and not self.vault.has_pin():
             return self._error_now(rid, "no_pin", "set a PIN on the token's keypad first")
         name, check, run = REQUESTS[op]
+        loaded_here = self.imported_before is None
         flow = self.load(name)
         try:
             checked = getattr(flow, check)(self, req)
         except (VaultError, requests.RequestError) as e:
+            if loaded_here:  # refused at once: the module goes again
+                _unimport(self.imported_before)
+                self.imported_before = None
             return self._error_now(rid, e.code, str(e))
         self.pending = (rid, op, req)
         self.pending_since = now
@@ -234,6 +238,10 @@ class App:
     # ---- running workflows --------------------------------------------------------------
 
     def _start(self, workflow):
+        """Run `workflow` in place of the one under way. Every workflow starts with the PIN
+        key out of RAM: one that ended in a message (cancelled, refused, timed out) leaves
+        it there no longer than that."""
+        self.vault.lock()
         self.workflow = workflow
         self._resume(None)
 

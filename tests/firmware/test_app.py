@@ -301,3 +301,23 @@ def test_a_workflow_that_ends_without_replying_is_a_fault_and_the_request_gets_o
     ready.tick(3_000)
     ready.keys("#00000000#")
     assert "237 653" in ready.keys(PIN + "#") and ready.replies() == []  # shown, not sent
+
+
+def test_the_pin_key_leaves_ram_when_a_request_after_the_pin_is_cancelled(ready: Rig) -> None:
+    """A workflow that ends in a message drops the PIN key at once: a host that cancels and
+    sends requests again and again never keeps it open."""
+    ready.request(5, "pin_change")
+    ready.read()
+    ready.keys(PIN + "#")
+    assert ready.vault.pin.key is not None  # the new PIN is being typed
+    ready.app.cancel(None, ready.now)
+    assert ready.vault.pin.key is None and "Cancelled" in ready.fb.text_lines()
+
+
+def test_a_refused_request_leaves_no_workflow_loaded(ready: Rig) -> None:
+    import sys
+
+    before = {n for n in sys.modules if n.startswith("ww.flows.")}
+    ready.request(5, "respond", name="nobody", challenge="12345678")
+    assert ready.replies()[0]["error"]["code"] == "not_found"  # type: ignore[index]
+    assert {n for n in sys.modules if n.startswith("ww.flows.")} == before
