@@ -27,6 +27,7 @@ from watchword.sim.rp2040.rig import Rp2040Rig
 PIN = "2580"
 SECRET = "3132333435363738393031323334353637383930313233343536373839303132"
 SUITE = "OCRA-1:HOTP-SHA256-8:QN08"
+READ_MS = 700  # a link request's screen takes no key for its first 600 ms (app.READ_MS)
 REPL_PROBE = (
     "import gc,time;from ww.oath import ocra;"
     "k=bytes(range(32));t=time.ticks_us();r=ocra.response('" + SUITE + "',k,'12345678');"
@@ -62,6 +63,12 @@ def _wait_for(rig: Rp2040Rig, text: str, holds: int = 200) -> None:
     raise RuntimeError(f"the screen never showed {text!r}: {_text(rig)}")
 
 
+def _read(rig: Rp2040Rig, text: str) -> None:
+    """Wait for a link request's screen, then as long as it takes no key (app.READ_MS)."""
+    _wait_for(rig, text)
+    rig.hold(READ_MS)
+
+
 def _keys(rig: Rp2040Rig, keys: str) -> None:
     for key in keys:
         rig.press(key)
@@ -78,13 +85,13 @@ def _cli(rig: Rp2040Rig, *args: str) -> subprocess.Popen[str]:
 
 def _finish(rig: Rp2040Rig, proc: subprocess.Popen[str]) -> str:
     done = threading.Event()
-    out: list[str] = []
-    threading.Thread(target=lambda: (out.append(proc.communicate()[0]), done.set())).start()
+    out: list[tuple[str, str]] = []
+    threading.Thread(target=lambda: (out.append(proc.communicate()), done.set())).start()
     while not done.is_set():
         rig.hold(20)
     if proc.returncode != 0:
-        raise RuntimeError(f"watchword {proc.args[3:]} failed: {proc.stderr}")
-    return out[0]
+        raise RuntimeError(f"watchword {proc.args[3:]} failed: {out[0][1].strip()}")
+    return out[0][0]
 
 
 def session(image: Path, state: Path) -> Rp2040Figures:
@@ -102,7 +109,7 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         _wait_for(rig, "Your PIN is set")
         _keys(rig, "*")
         proc = _cli(rig, "enroll", "bank", "--suite", SUITE, "--secret", SECRET)
-        _wait_for(rig, "Check ")
+        _read(rig, "Check ")
         _keys(rig, "#")
         _finish(rig, proc)
         _keys(rig, "*")
@@ -119,12 +126,12 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         _keys(rig, "*")
         # connected
         proc = _cli(rig, "respond", "bank", "27182818")
-        _wait_for(rig, "Approve login")
+        _read(rig, "Approve login")
         _keys(rig, PIN + "#")
         _finish(rig, proc)
         # a finger
         proc = _cli(rig, "finger", "enroll", "--label", "thumb")
-        _wait_for(rig, "Add finger")
+        _read(rig, "Add finger")
         _keys(rig, PIN + "#")
         for step in (1, 2, 3):
             _wait_for(rig, f"Place finger {step}/3")
