@@ -2,9 +2,9 @@
 
 The figures are read off the chip's own clock (cycle-counted at 125 MHz by rp2040js): when
 the chip first saw a key's switch close, when the last byte of an I2C write to the display
-went out, and what the firmware's `time.ticks_us()` and `gc` say at the REPL after a full
-session (PIN set, enroll, an offline challenge, a connected respond, a finger) and the next
-power-on. XIP flash
+went out, what the firmware's debug link (`debug.heap`) says of its heap right after a full
+session (PIN set, enroll, an offline challenge, a connected respond, a finger), and what
+`time.ticks_us()` and `gc` say at the REPL after the next power-on. XIP flash
 cache misses are not modelled, so a real Pico is the same or slower.
 """
 
@@ -18,6 +18,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from watchword import image as images
 from watchword.debugclient import Screen
@@ -48,6 +49,10 @@ class Rp2040Figures:
     free_kib: float  # gc.mem_free() after gc.collect(), idle after power-on, vault in place
     largest_kib: float  # the largest bytearray that could then be allocated
     iterations: int
+    # right after the full session, from the firmware's debug.heap (gc.collect() first):
+    session_free_kib: float
+    session_largest_kib: float
+    session_peak_kib: float | None  # None: the port does not count it (no MICROPY_MEM_STATS)
 
 
 def _text(rig: Rp2040Rig) -> list[str]:
@@ -94,11 +99,21 @@ def _finish(rig: Rp2040Rig, proc: subprocess.Popen[str]) -> str:
     return out[0][0]
 
 
-def session(image: Path, state: Path) -> Rp2040Figures:
+@dataclass
+class Session:
+    boot_ms: float  # power-on to the last byte of the first screen (PIN setup)
+    echo_ms: float
+    pin_check_ms: float
+    heap: dict[str, Any]  # debug.heap right after the session
+
+
+def full_session(image: Path, state: Path) -> Session:
+    """PIN set, enroll, an offline challenge, a connected respond, a finger; then the heap."""
     rig = Rp2040Rig(state, image)
     rig.boot()
     try:
         _wait_for(rig, "Set a new PIN")
+        boot_ms = rig.last_display_us / 1000
         rig.press("2")
         rig.step()
         assert rig.key_down_us is not None
@@ -141,8 +156,15 @@ def session(image: Path, state: Path) -> Rp2040Figures:
             rig.hold(400)
         _finish(rig, proc)
         _keys(rig, "*")
+        after = rig.heap()  # the firmware's own debug link: gc.collect(), then the figures
     finally:
         rig.shutdown()
+    return Session(boot_ms, echo_ms, pin_check_ms, after)
+
+
+def session(image: Path, state: Path) -> Rp2040Figures:
+    first = full_session(image, state)
+    echo_ms, pin_check_ms, after = first.echo_ms, first.pin_check_ms, first.heap
     # Power on again: boot to the idle screen with the vault in place.
     rig = Rp2040Rig(state, image)
     rig.boot()
@@ -174,6 +196,9 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         free_kib=free / 1024,
         largest_kib=largest / 1024,
         iterations=int(found.group(1)) if found else 0,
+        session_free_kib=after["free"] / 1024,
+        session_largest_kib=after["largest"] / 1024,
+        session_peak_kib=None if after["peak"] is None else after["peak"] / 1024,
     )
 
 
@@ -184,3 +209,58 @@ def measure() -> Rp2040Figures | str:
         return "no current debug image: run `make image BOARD=pico DEBUG=1` first"
     with tempfile.TemporaryDirectory(prefix="watchword-bench-rp2040-") as state:
         return session(found.uf2, Path(state))
+
+
+@dataclass
+class MpyFigures:
+    """The same session on a stock image, the firmware as .mpy files on its littlefs."""
+
+    boot_ms: float  # power-on to the PIN setup screen (imports from littlefs included)
+    free_kib: float  # after the session, gc.collect() first
+    largest_kib: float
+    peak_kib: float | None  # None: the port does not count it
+
+
+def lay_out_mpy_flash(state: Path) -> None:
+    """The board's littlefs as `watchword flash` leaves a stock board: main.py, ww/*.mpy and
+    board.json from `watchword build --debug`."""
+    from littlefs import LittleFS
+
+    from watchword.build import build
+    from watchword.sim.rp2040.rig import FLASH_FILE, FS_BLOCK, FS_BLOCKS, FS_PROG
+
+    fs = LittleFS(
+        block_size=FS_BLOCK, block_count=FS_BLOCKS, prog_size=FS_PROG, read_size=FS_PROG,
+        lookahead_size=32,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="watchword-bench-mpy-") as out:
+        release = build("pico", debug=True, out=Path(out) / "build")
+        for f in release.files:
+            folder = f.path.rpartition("/")[0]
+            if folder:
+                fs.makedirs(folder, exist_ok=True)
+            with fs.open(f.path, "wb") as sink:
+                sink.write((release.root / f.path).read_bytes())
+    state.mkdir(parents=True, exist_ok=True)
+    (state / FLASH_FILE).write_bytes(bytes(fs.context.buffer))
+
+
+def measure_mpy() -> MpyFigures | str:
+    """The session on the stock image (`build/pico/stock`, built here when missing)."""
+    uf2 = images.stock_dir("pico") / "firmware.uf2"
+    if not uf2.is_file():
+        try:
+            images.build_image("pico", stock=True, echo=lambda _: None)
+        except images.BuildError as e:
+            return f"the stock image could not be built: {e}"
+    with tempfile.TemporaryDirectory(prefix="watchword-bench-rp2040-mpy-") as folder:
+        state = Path(folder)
+        lay_out_mpy_flash(state)
+        done = full_session(uf2, state)
+    peak = done.heap["peak"]
+    return MpyFigures(
+        boot_ms=done.boot_ms,
+        free_kib=done.heap["free"] / 1024,
+        largest_kib=done.heap["largest"] / 1024,
+        peak_kib=None if peak is None else peak / 1024,
+    )

@@ -16,14 +16,20 @@ import micropython
 
 micropython.kbd_intr(-1)
 
+import gc  # noqa: E402
 import sys  # noqa: E402
 
-import ww  # noqa: E402
-
 _SEARCH = list(sys.path)  # put back when start() is done
-if str(getattr(ww, "__path__", "")).startswith(".frozen"):
+if ".frozen" in _SEARCH:
     sys.path.clear()
     sys.path.append(".frozen")
+try:
+    import ww  # noqa: E402
+except ImportError:
+    ww = None
+if not str(getattr(ww, "__path__", "")).startswith(".frozen"):  # .mpy or .py files
+    sys.path.clear()
+    sys.path.extend(_SEARCH)
 
 import time  # noqa: E402
 
@@ -37,6 +43,7 @@ from ww.vault import Vault  # noqa: E402
 
 DEBUG = True  # release builds set this to False: no debug link
 WATCHDOG_MS = 5000  # a loop that stops for this long resets the board (rp2's limit is 8388)
+COLLECT = sys.implementation.name == "micropython"  # a collection after each new screen
 
 parts = None
 
@@ -152,6 +159,11 @@ def step():
         p.app.dirty = False
         p.power.shown(now)
         p.display.show()
+        if COLLECT:
+            # With the screen out, the event's garbage goes at once (a few ms): what the
+            # next event keeps then lands low in the heap, not above a pile of garbage, and
+            # the free heap stays in one large block (MicroPython never moves an object).
+            gc.collect()
     else:
         p.power.tick(now)
 

@@ -19,7 +19,7 @@ PRESS_MS = 5
 def load(path="board.json"):
     """Read the pin map; a missing or broken file is a wiring error worth stopping for."""
     with open(path) as f:
-        return json.load(f)
+        return json.loads(f.read())  # json.load(f) would read the file a byte at a time
 
 
 class Board:

@@ -7,7 +7,7 @@ raised as the driver's FingerprintError: the app then falls back to the PIN.
 
 import time
 
-from ww.drivers import fingerprint as fp
+from ww.drivers import fingerprint_packet as fp
 
 try:
     from micropython import const
