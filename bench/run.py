@@ -599,6 +599,7 @@ def latency_section(results: Results) -> None:
             rid = link.send("respond", name="bank", challenge=CHALLENGE)
             wait_screen_change(debug, before)
             respond_ask.append(time.perf_counter() - t0)
+            debug.read()  # a request's screen takes no key before it could be read
             debug.press(PIN)
             t0 = time.perf_counter()
             debug.press("#")
