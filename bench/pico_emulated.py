@@ -2,9 +2,9 @@
 
 The figures are read off the chip's own clock (cycle-counted at 125 MHz by rp2040js): when
 the chip first saw a key's switch close, when the last byte of an I2C write to the display
-went out, and what the firmware's `time.ticks_us()` and `gc` say at the REPL after a full
-session (PIN set, enroll, an offline challenge, a connected respond, a finger) and the next
-power-on. XIP flash
+went out, what the firmware's debug link (`debug.heap`) says of its heap right after a full
+session (PIN set, enroll, an offline challenge, a connected respond, a finger), and what
+`time.ticks_us()` and `gc` say at the REPL after the next power-on. XIP flash
 cache misses are not modelled, so a real Pico is the same or slower.
 """
 
@@ -18,6 +18,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from watchword import image as images
 from watchword.debugclient import Screen
@@ -27,6 +28,7 @@ from watchword.sim.rp2040.rig import Rp2040Rig
 PIN = "2580"
 SECRET = "3132333435363738393031323334353637383930313233343536373839303132"
 SUITE = "OCRA-1:HOTP-SHA256-8:QN08"
+READ_MS = 700  # a link request's screen takes no key for its first 600 ms (app.READ_MS)
 REPL_PROBE = (
     "import gc,time;from ww.oath import ocra;"
     "k=bytes(range(32));t=time.ticks_us();r=ocra.response('" + SUITE + "',k,'12345678');"
@@ -47,6 +49,10 @@ class Rp2040Figures:
     free_kib: float  # gc.mem_free() after gc.collect(), idle after power-on, vault in place
     largest_kib: float  # the largest bytearray that could then be allocated
     iterations: int
+    # right after the full session, from the firmware's debug.heap (gc.collect() first):
+    session_free_kib: float
+    session_largest_kib: float
+    session_peak_kib: float | None  # None: the port does not count it (no MICROPY_MEM_STATS)
 
 
 def _text(rig: Rp2040Rig) -> list[str]:
@@ -60,6 +66,12 @@ def _wait_for(rig: Rp2040Rig, text: str, holds: int = 200) -> None:
             return
         rig.hold(50)
     raise RuntimeError(f"the screen never showed {text!r}: {_text(rig)}")
+
+
+def _read(rig: Rp2040Rig, text: str) -> None:
+    """Wait for a link request's screen, then as long as it takes no key (app.READ_MS)."""
+    _wait_for(rig, text)
+    rig.hold(READ_MS)
 
 
 def _keys(rig: Rp2040Rig, keys: str) -> None:
@@ -78,20 +90,30 @@ def _cli(rig: Rp2040Rig, *args: str) -> subprocess.Popen[str]:
 
 def _finish(rig: Rp2040Rig, proc: subprocess.Popen[str]) -> str:
     done = threading.Event()
-    out: list[str] = []
-    threading.Thread(target=lambda: (out.append(proc.communicate()[0]), done.set())).start()
+    out: list[tuple[str, str]] = []
+    threading.Thread(target=lambda: (out.append(proc.communicate()), done.set())).start()
     while not done.is_set():
         rig.hold(20)
     if proc.returncode != 0:
-        raise RuntimeError(f"watchword {proc.args[3:]} failed: {proc.stderr}")
-    return out[0]
+        raise RuntimeError(f"watchword {proc.args[3:]} failed: {out[0][1].strip()}")
+    return out[0][0]
 
 
-def session(image: Path, state: Path) -> Rp2040Figures:
+@dataclass
+class Session:
+    boot_ms: float  # power-on to the last byte of the first screen (PIN setup)
+    echo_ms: float
+    pin_check_ms: float
+    heap: dict[str, Any]  # debug.heap right after the session
+
+
+def full_session(image: Path, state: Path) -> Session:
+    """PIN set, enroll, an offline challenge, a connected respond, a finger; then the heap."""
     rig = Rp2040Rig(state, image)
     rig.boot()
     try:
         _wait_for(rig, "Set a new PIN")
+        boot_ms = rig.last_display_us / 1000
         rig.press("2")
         rig.step()
         assert rig.key_down_us is not None
@@ -102,7 +124,7 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         _wait_for(rig, "Your PIN is set")
         _keys(rig, "*")
         proc = _cli(rig, "enroll", "bank", "--suite", SUITE, "--secret", SECRET)
-        _wait_for(rig, "Check ")
+        _read(rig, "Check ")
         _keys(rig, "#")
         _finish(rig, proc)
         _keys(rig, "*")
@@ -119,12 +141,12 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         _keys(rig, "*")
         # connected
         proc = _cli(rig, "respond", "bank", "27182818")
-        _wait_for(rig, "Approve login")
+        _read(rig, "Approve login")
         _keys(rig, PIN + "#")
         _finish(rig, proc)
         # a finger
         proc = _cli(rig, "finger", "enroll", "--label", "thumb")
-        _wait_for(rig, "Add finger")
+        _read(rig, "Add finger")
         _keys(rig, PIN + "#")
         for step in (1, 2, 3):
             _wait_for(rig, f"Place finger {step}/3")
@@ -134,8 +156,15 @@ def session(image: Path, state: Path) -> Rp2040Figures:
             rig.hold(400)
         _finish(rig, proc)
         _keys(rig, "*")
+        after = rig.heap()  # the firmware's own debug link: gc.collect(), then the figures
     finally:
         rig.shutdown()
+    return Session(boot_ms, echo_ms, pin_check_ms, after)
+
+
+def session(image: Path, state: Path) -> Rp2040Figures:
+    first = full_session(image, state)
+    echo_ms, pin_check_ms, after = first.echo_ms, first.pin_check_ms, first.heap
     # Power on again: boot to the idle screen with the vault in place.
     rig = Rp2040Rig(state, image)
     rig.boot()
@@ -167,6 +196,9 @@ def session(image: Path, state: Path) -> Rp2040Figures:
         free_kib=free / 1024,
         largest_kib=largest / 1024,
         iterations=int(found.group(1)) if found else 0,
+        session_free_kib=after["free"] / 1024,
+        session_largest_kib=after["largest"] / 1024,
+        session_peak_kib=None if after["peak"] is None else after["peak"] / 1024,
     )
 
 
@@ -177,3 +209,58 @@ def measure() -> Rp2040Figures | str:
         return "no current debug image: run `make image BOARD=pico DEBUG=1` first"
     with tempfile.TemporaryDirectory(prefix="watchword-bench-rp2040-") as state:
         return session(found.uf2, Path(state))
+
+
+@dataclass
+class MpyFigures:
+    """The same session on a stock image, the firmware as .mpy files on its littlefs."""
+
+    boot_ms: float  # power-on to the PIN setup screen (imports from littlefs included)
+    free_kib: float  # after the session, gc.collect() first
+    largest_kib: float
+    peak_kib: float | None  # None: the port does not count it
+
+
+def lay_out_mpy_flash(state: Path) -> None:
+    """The board's littlefs as `watchword flash` leaves a stock board: main.py, ww/*.mpy and
+    board.json from `watchword build --debug`."""
+    from littlefs import LittleFS
+
+    from watchword.build import build
+    from watchword.sim.rp2040.rig import FLASH_FILE, FS_BLOCK, FS_BLOCKS, FS_PROG
+
+    fs = LittleFS(
+        block_size=FS_BLOCK, block_count=FS_BLOCKS, prog_size=FS_PROG, read_size=FS_PROG,
+        lookahead_size=32,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="watchword-bench-mpy-") as out:
+        release = build("pico", debug=True, out=Path(out) / "build")
+        for f in release.files:
+            folder = f.path.rpartition("/")[0]
+            if folder:
+                fs.makedirs(folder, exist_ok=True)
+            with fs.open(f.path, "wb") as sink:
+                sink.write((release.root / f.path).read_bytes())
+    state.mkdir(parents=True, exist_ok=True)
+    (state / FLASH_FILE).write_bytes(bytes(fs.context.buffer))
+
+
+def measure_mpy() -> MpyFigures | str:
+    """The session on the stock image (`build/pico/stock`, built here when missing)."""
+    uf2 = images.stock_dir("pico") / "firmware.uf2"
+    if not uf2.is_file():
+        try:
+            images.build_image("pico", stock=True, echo=lambda _: None)
+        except images.BuildError as e:
+            return f"the stock image could not be built: {e}"
+    with tempfile.TemporaryDirectory(prefix="watchword-bench-rp2040-mpy-") as folder:
+        state = Path(folder)
+        lay_out_mpy_flash(state)
+        done = full_session(uf2, state)
+    peak = done.heap["peak"]
+    return MpyFigures(
+        boot_ms=done.boot_ms,
+        free_kib=done.heap["free"] / 1024,
+        largest_kib=done.heap["largest"] / 1024,
+        peak_kib=None if peak is None else peak / 1024,
+    )

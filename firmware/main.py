@@ -5,35 +5,53 @@ calls `start()` once and `step()` as its clock moves, so the same code runs ever
 
 Ctrl-C on USB is turned off before anything else is imported, so that a host sending 0x03
 while the modules load cannot stop the firmware and reach the REPL; a debug build turns
-it back on in `run()`. Each event (a key, a link frame, a tick) runs behind the fault
-barrier (`App.fault`): an exception it raises is counted and the token goes back to idle.
+it back on in `run()`. On an image with `ww` frozen in, imports search only the frozen
+modules until `start()` is done: an import of a built-in such as `json` would otherwise
+look for a file of that name on the board's littlefs first (about 2 ms each on a Pico).
+Each event (a key, a link frame, a tick) runs behind the fault barrier (`App.fault`): an
+exception it raises is counted and the token goes back to idle.
 """
 
 import micropython
 
 micropython.kbd_intr(-1)
 
+import gc  # noqa: E402
+import sys  # noqa: E402
+
+_SEARCH = list(sys.path)  # put back when start() is done
+if ".frozen" in _SEARCH:
+    sys.path.clear()
+    sys.path.append(".frozen")
+try:
+    import ww  # noqa: E402
+except ImportError:
+    ww = None
+if not str(getattr(ww, "__path__", "")).startswith(".frozen"):  # .mpy or .py files
+    sys.path.clear()
+    sys.path.extend(_SEARCH)
+
 import time  # noqa: E402
 
 from machine import WDT, unique_id  # noqa: E402
 
 from ww import __version__  # noqa: E402
-from ww.app import App  # noqa: E402
+from ww.app import SET_PIN, App  # noqa: E402
 from ww.board import Board, load  # noqa: E402
 from ww.clock import WallClock  # noqa: E402
-from ww.idle import DisplayPower  # noqa: E402
-from ww.link import CAPS, PROTOCOL, Link  # noqa: E402
-from ww.usb import UsbSerial  # noqa: E402
 from ww.vault import Vault  # noqa: E402
 
 DEBUG = True  # release builds set this to False: no debug link
 WATCHDOG_MS = 5000  # a loop that stops for this long resets the board (rp2's limit is 8388)
+COLLECT = sys.implementation.name == "micropython"  # a collection after each new screen
 
 parts = None
 
 
 class Parts:
     def __init__(self, board, display, keypad, app, link, debug, watchdog):
+        from ww.idle import DisplayPower
+
         self.board = board
         self.display = display
         self.keypad = keypad
@@ -45,12 +63,34 @@ class Parts:
 
 
 def start(board_path="board.json", vault_root="vault"):
+    try:
+        _start(board_path, vault_root)
+    finally:
+        sys.path.clear()
+        sys.path.extend(_SEARCH)
+
+
+def _start(board_path, vault_root):
     global parts
     board = Board(load(board_path))
     display = board.display()
     now = time.ticks_ms()
     vault = Vault(vault_root, unique_id())
-    app = App(vault, display, now, WallClock(board.rtc(), now), open_sensor(board))
+    app = App(vault, display, now, WallClock(board.rtc(), now), None)
+    # With a PIN set, the idle screen is out before the sensor's handshake (two UART round
+    # trips with the R503's own processing time, about 0.15 s) and the link's modules; the
+    # keypad is scanned from the end of start(), so a key pressed and let go within that
+    # time is missed, as during the rest of boot. Without a PIN (first boot, a wiped vault)
+    # the sensor is opened and emptied first, as App does when it has one from the start:
+    # no finger stays behind, and the PIN setup shows once the token takes keys.
+    if app.state != SET_PIN:
+        display.show()
+    app.sensor = sensor = open_sensor(board)
+    if sensor is not None and app.state == SET_PIN:
+        empty_sensor(sensor)
+    from ww.link import CAPS, PROTOCOL, Link
+    from ww.usb import UsbSerial
+
     info = {
         "protocol": PROTOCOL,
         "firmware": __version__,
@@ -85,6 +125,16 @@ def open_sensor(board):
     return sensor
 
 
+def empty_sensor(sensor):
+    """Drop every template on the sensor: a wiped vault leaves no finger behind."""
+    from ww.drivers.fingerprint_packet import FingerprintError
+
+    try:
+        sensor.empty()
+    except FingerprintError:
+        pass  # the vault lists no finger; an orphan template never matches
+
+
 def step():
     p = parts
     p.watchdog.feed()
@@ -109,6 +159,11 @@ def step():
         p.app.dirty = False
         p.power.shown(now)
         p.display.show()
+        if COLLECT:
+            # With the screen out, the event's garbage goes at once (a few ms): what the
+            # next event keeps then lands low in the heap, not above a pile of garbage, and
+            # the free heap stays in one large block (MicroPython never moves an object).
+            gc.collect()
     else:
         p.power.tick(now)
 

@@ -11,11 +11,15 @@ from machine import I2C, UART, Pin
 from ww.drivers.keypad import Keypad
 from ww.drivers.ssd1306 import SSD1306
 
+# A key counts once it has read down this long (two scans of the 5 ms loop); the next
+# press waits for every key to be up for the keypad's longer debounce.
+PRESS_MS = 5
+
 
 def load(path="board.json"):
     """Read the pin map; a missing or broken file is a wiring error worth stopping for."""
     with open(path) as f:
-        return json.load(f)
+        return json.loads(f.read())  # json.load(f) would read the file a byte at a time
 
 
 class Board:
@@ -28,14 +32,18 @@ class Board:
     def display(self):
         d = self.spec["display"]
         i2c = I2C(d["i2c"], sda=Pin(d["sda"]), scl=Pin(d["scl"]), freq=d.get("freq", 400000))
-        return SSD1306(i2c, d.get("width", 128), d.get("height", 64), d.get("addr", 0x3C))
+        # no blank frame at power-up: the first screen is the first frame (see the driver)
+        w, h = d.get("width", 128), d.get("height", 64)
+        return SSD1306(i2c, w, h, d.get("addr", 0x3C), clear=False)
 
     def keypad(self):
         k = self.spec["keypad"]
         # open drain: a released row floats, so two keys held in one column short nothing
         rows = [Pin(n, Pin.OPEN_DRAIN, value=1) for n in k["rows"]]
         cols = [Pin(n, Pin.IN, Pin.PULL_UP) for n in k["cols"]]
-        return Keypad(rows, cols, k.get("keys", "123A456B789C*0#D"))
+        return Keypad(
+            rows, cols, k.get("keys", "123A456B789C*0#D"), press_ms=k.get("press_ms", PRESS_MS)
+        )
 
     def rtc(self):
         """The DS3231 real-time clock when the map has one and it answers, else None."""
@@ -48,7 +56,11 @@ class Board:
         sda, scl = Pin(r.get("sda", d["sda"])), Pin(r.get("scl", d["scl"]))
         i2c = I2C(r.get("i2c", d["i2c"]), sda=sda, scl=scl)
         addr = r.get("addr", 0x68)
-        return DS3231(i2c, addr) if addr in i2c.scan() else None
+        try:
+            i2c.writeto(addr, b"")  # is it there? (one address, not a scan of the bus)
+        except OSError:
+            return None
+        return DS3231(i2c, addr)
 
     def fingerprint(self):
         """The fingerprint sensor (open() it next), or None when the map has none."""

@@ -7,7 +7,10 @@ Ops: `debug.press {"keys": "12#"}`, `debug.screen` -> {"width", "height", "fb": 
 `debug.faults` -> {"count", "last"}: how many exceptions the fault barrier caught since
 boot and the last one, so that a test fails on an error the token survived (`"clear": true`
 starts the count again), and `debug.raise`, an exception in the middle of an event, for
-the tests of the barrier itself. Each frame runs behind the barrier.
+the tests of the barrier itself. `debug.heap` -> {"free", "largest", "peak"}: after a
+gc.collect(), the free heap, the largest block one allocation can have (found by trying
+allocations, each freed at once) and the peak heap use since boot where the port counts it
+(`micropython.mem_peak`, else null). Each frame runs behind the barrier.
 """
 
 from binascii import b2a_base64
@@ -58,7 +61,32 @@ class DebugLink:
         if op == "debug.wipe":
             self.app.wipe(now)
             return frames.ok(rid)
+        if op == "debug.heap":
+            return frames.ok(rid, heap())
         if op == "debug.screen":
             data = b2a_base64(self.fb).strip().decode()
             return frames.ok(rid, {"width": self.size[0], "height": self.size[1], "fb": data})
         return frames.error(rid, "unknown_op", "unknown debug op '%s'" % frames.printable(op))
+
+
+def heap():
+    """Free heap and its largest block after a collection, and the peak use if counted."""
+    import gc
+
+    import micropython
+
+    gc.collect()
+    free = gc.mem_free()
+    lo, hi = 0, free + 1  # lo can be had, hi cannot
+    while hi - lo > 16:  # the heap's block size
+        mid = (lo + hi) // 2
+        try:
+            block = bytearray(mid)
+        except MemoryError:
+            hi = mid
+            continue
+        del block
+        lo = mid
+    gc.collect()
+    peak = getattr(micropython, "mem_peak", None)
+    return {"free": free, "largest": lo, "peak": peak() if peak else None}

@@ -8,7 +8,7 @@ falls back to the PIN.
 
 import time
 
-from ww.drivers import fingerprint as fp
+from ww.drivers import fingerprint_packet as fp
 
 try:
     from micropython import const

@@ -201,8 +201,17 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], log: Path, what: st
         raise BuildError(f"{what} failed (the whole log is {log}):\n{tail}")
 
 
-def build_image(board: str, debug: bool = False, echo: Callable[[str], None] = print) -> Image:
-    """Build the image for `board` and write firmware.uf2 and image.json beside it."""
+def stock_dir(board: str) -> Path:
+    """Where the stock image goes: MicroPython for the board with nothing of ours frozen in."""
+    return repo_root() / "build" / board / "stock"
+
+
+def build_image(
+    board: str, debug: bool = False, echo: Callable[[str], None] = print, stock: bool = False
+) -> Image:
+    """Build the image for `board` and write firmware.uf2 and image.json beside it. With
+    `stock`, MicroPython alone as its release builds it (the firmware then goes on the
+    board's littlefs as .mpy files, as on a stock ESP32), in stock_dir(board)."""
     spec = load(board).spec  # ValueError for an unknown board
     if board not in PORTS:
         raise BuildError(f"no image build for {board!r} yet: use `watchword build` (.mpy files)")
@@ -212,11 +221,11 @@ def build_image(board: str, debug: bool = False, echo: Callable[[str], None] = p
         raise BuildError(f"{', '.join(missing)} not found: {INSTALL_HINT}")
     cache = repo_root() / "build" / "micropython"
     src = source_tree(cache, echo)
-    out = output_dir(board, debug)
+    out = stock_dir(board) if stock else output_dir(board, debug)
     out.mkdir(parents=True, exist_ok=True)
     log = out / "build.log"
     log.write_text("")
-    manifest = _frozen_tree(out, debug)
+    manifest = None if stock else _frozen_tree(out, debug)
     no_cxx = out / "no-libstdcxx"
     no_cxx.mkdir(exist_ok=True)
     if not (no_cxx / "libstdc++.a").exists():
@@ -237,7 +246,8 @@ def build_image(board: str, debug: bool = False, echo: Callable[[str], None] = p
     _run(["make", "-C", "mpy-cross", f"-j{jobs}"], src, env, log, "mpy-cross")
     objects = out / "obj"
     command = ["make", f"-j{jobs}", f"BOARD={mp_board}", f"BUILD={objects}"]
-    command.append(f"FROZEN_MANIFEST={manifest}")
+    if manifest is not None:
+        command.append(f"FROZEN_MANIFEST={manifest}")
     _run(command, src / "ports" / port, env, log, f"the {port} port")
     binary = objects / "firmware.bin"
     uf2 = out / "firmware.uf2"
@@ -258,9 +268,9 @@ def build_image(board: str, debug: bool = False, echo: Callable[[str], None] = p
         filesystem=int(flash.get("filesystem", 0)),
         frozen_ww=frozen_ww,
         frozen_all=frozen_all,
-        version=_version(),
+        version="" if stock else _version(),
         sha256=hashlib.sha256(uf2.read_bytes()).hexdigest(),
-        firmware=firmware_digest(),
+        firmware="" if stock else firmware_digest(),
     )
     record = {k: str(v) if isinstance(v, Path) else v for k, v in image.__dict__.items()}
     (out / REPORT).write_text(json.dumps(record, indent=1) + "\n")

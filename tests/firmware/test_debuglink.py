@@ -6,6 +6,8 @@ import base64
 import json
 from pathlib import Path
 
+from mpy import MPY_SCRIPTS, run_script
+
 from firmware.apprig import PIN, Rig, micropython_modules  # noqa: F401
 from watchword.sim.screen import read_text
 from ww.debuglink import DebugLink
@@ -49,3 +51,11 @@ def test_press_screen_and_wipe(tmp_path: Path) -> None:
     assert bad["ok"] is False
     unknown = call(link, uart, 6, "debug.nope")
     assert unknown["error"] == {"code": "unknown_op", "message": "unknown debug op 'debug.nope'"}
+
+
+def test_heap_figures_under_micropython() -> None:
+    """debug.heap: the free heap after a collection and the largest block, found by trying
+    allocations on a capped MicroPython heap (the figures `make bench` reads on a Pico)."""
+    r = run_script(MPY_SCRIPTS / "check_debug_heap.py", heap="96K")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " passed, 0 failed" in r.stdout

@@ -94,6 +94,31 @@ def test_press_reported_after_debounce() -> None:
     assert run(kp, 70, 75) == [(70, "5")]  # down for 20 ms
 
 
+def test_short_press_time_long_release_debounce() -> None:
+    """press_ms: a key counts after that long down; the next waits for debounce_ms all up."""
+    m = Matrix()
+    kp = Keypad(m.rows, m.cols, debounce_ms=20, press_ms=5)
+    m.press("5")
+    assert run(kp, 0, 10) == [(5, "5")]  # seen at 0, still down at 5
+    m.release()
+    assert run(kp, 10, 20) == []
+    m.press("5")  # contact bounce on release: down again within the debounce
+    assert run(kp, 20, 30) == []
+    m.release()
+    assert run(kp, 30, 55) == []  # up from 30: idle again at 50
+    m.press("6")
+    assert run(kp, 55, 65) == [(60, "6")]
+
+
+def test_short_press_time_still_rejects_a_glitch() -> None:
+    m = Matrix()
+    kp = Keypad(m.rows, m.cols, press_ms=5)
+    m.press("2")
+    assert run(kp, 0, 5) == []
+    m.release()  # down for one scan only
+    assert run(kp, 5, 50) == []
+
+
 def test_every_key_maps() -> None:
     for key in KEYS:
         m, kp = make()

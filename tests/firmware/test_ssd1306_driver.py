@@ -113,6 +113,36 @@ def test_init_sequence_then_one_blank_frame(driver: ModuleType) -> None:
     assert d.width == 128 and d.height == 64
 
 
+def test_no_clear_keeps_the_panel_off_until_a_whole_frame(driver: ModuleType) -> None:
+    """clear=False (the board's way): set-up only, then the first show() sends the whole
+    frame, whatever changed, and only then switches the panel on."""
+    bus = RecordingI2C()
+    d = driver.SSD1306(bus, clear=False)
+    assert bus.writes == [b"\x00" + INIT[:-1] + b"\xae"]  # the set-up ends with it still off
+    d.text("7", 40, 16, 1)
+    d.show()
+    assert bus.writes[1] == bytes.fromhex("00 21 00 7F 22 00 07")
+    assert bus.writes[2] == b"\x40" + bytes(d.buffer)
+    assert bus.writes[3:] == [b"\x80\xaf"]  # on, once the RAM holds the frame
+    assert bus.panel.ram == d.buffer
+    bus.clear()
+    d.text("8", 48, 16, 1)
+    d.show()  # from then on, only what changed
+    assert bus.sent() <= 20
+    assert bus.panel.ram == d.buffer
+
+
+def test_no_clear_and_off_stays_off(driver: ModuleType) -> None:
+    bus = RecordingI2C()
+    d = driver.SSD1306(bus, clear=False)
+    d.poweroff()  # blanked before the first frame: the frame goes out, the panel stays off
+    bus.clear()
+    d.show()
+    assert bus.sent() == 7 + 1 + FRAME
+    assert b"\x80\xaf" not in bus.writes
+    assert not d.is_on
+
+
 def test_full_show_is_one_frame(driver: ModuleType) -> None:
     bus = RecordingI2C()
     d = driver.SSD1306(bus)

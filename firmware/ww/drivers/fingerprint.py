@@ -23,7 +23,27 @@ placement 3 to buffer 2 again, and RegModel merges buffers 1 and 2 into the temp
 import time
 
 from ww.drivers.fingerprint_link import Link
-from ww.drivers.fingerprint_packet import DEFAULT_ADDRESS, FingerprintError
+from ww.drivers.fingerprint_packet import (  # noqa: F401 (the app's names, here too)
+    BLUE,
+    CYAN,
+    DEFAULT_ADDRESS,
+    GREEN,
+    LED_BREATHE,
+    LED_FADE_OFF,
+    LED_FADE_ON,
+    LED_FLASH,
+    LED_OFF,
+    LED_ON,
+    MESSY,
+    MISMATCH,
+    NO_FINGER,
+    OK,
+    PURPLE,
+    RED,
+    WHITE,
+    YELLOW,
+    FingerprintError,
+)
 
 try:
     from micropython import const
@@ -63,27 +83,6 @@ _C_WRONG_PASSWORD = const(0x13)
 _C_INVALID_IMAGE = const(0x15)
 _C_FLASH = const(0x18)
 _READY = const(0x55)  # the byte a sensor sends when it comes out of reset
-
-# what capture() and enroll_step() return
-OK = "ok"
-NO_FINGER = "no_finger"
-MESSY = "messy"
-MISMATCH = "mismatch"
-
-# led(mode, colour): R503 aura modes and colours
-LED_BREATHE = const(1)
-LED_FLASH = const(2)
-LED_ON = const(3)
-LED_OFF = const(4)
-LED_FADE_ON = const(5)
-LED_FADE_OFF = const(6)
-RED = const(1)
-BLUE = const(2)
-PURPLE = const(3)
-GREEN = const(4)
-YELLOW = const(5)
-CYAN = const(6)
-WHITE = const(7)
 
 
 class Fingerprint:

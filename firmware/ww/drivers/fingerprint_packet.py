@@ -32,6 +32,28 @@ MAX_REPLY = const(48)  # the longest reply the driver asks for (ReadIndexTable) 
 NOISE_LIMIT = const(64)  # more stray bytes than this before a header: the line is garbage
 DEFAULT_ADDRESS = const(0xFFFFFFFF)
 
+# what the driver's capture() and enroll_step() return (here so that ww.finger, which
+# the app imports at boot, needs only this module: the driver loads after the first screen)
+OK = "ok"
+NO_FINGER = "no_finger"
+MESSY = "messy"
+MISMATCH = "mismatch"
+
+# led(mode, colour): R503 aura modes and colours
+LED_BREATHE = const(1)
+LED_FLASH = const(2)
+LED_ON = const(3)
+LED_OFF = const(4)
+LED_FADE_ON = const(5)
+LED_FADE_OFF = const(6)
+RED = const(1)
+BLUE = const(2)
+PURPLE = const(3)
+GREEN = const(4)
+YELLOW = const(5)
+CYAN = const(6)
+WHITE = const(7)
+
 
 class FingerprintError(Exception):
     """A sensor failure, with a short `code` and the sensor's `confirm` code if it sent one.

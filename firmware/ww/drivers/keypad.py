@@ -2,9 +2,11 @@
 
 The board layer hands over ready pins: rows as outputs idling high, columns as inputs
 with pull-ups. scan() drives one row low at a time and reads the columns (0 = pressed).
-A key is reported once, after it has been down for debounce_ms. While it is held, and
-until every key has been up for debounce_ms, nothing else is reported: there is no
-auto-repeat, and a second key pressed while one is held is ignored.
+A key is reported once, after it has been down for press_ms (debounce_ms unless given).
+While it is held, and until every key has been up for debounce_ms, nothing else is
+reported: there is no auto-repeat, and a second key pressed while one is held is ignored.
+A short press_ms makes the echo quick; contact bounce, which comes on release as much as
+on press, is still held off by the longer wait for every key up.
 """
 
 import time
@@ -36,13 +38,14 @@ def ticks_diff(a, b):
 class Keypad:
     """Matrix keypad: call scan(time.ticks_ms()) every few ms; it returns a key or None."""
 
-    def __init__(self, rows, cols, keys="123A456B789C*0#D", debounce_ms=20):
+    def __init__(self, rows, cols, keys="123A456B789C*0#D", debounce_ms=20, press_ms=None):
         if len(keys) != len(rows) * len(cols):
             raise ValueError("keys must name every row x column crossing")
         self.rows = rows
         self.cols = cols
         self.keys = keys
-        self.debounce_ms = debounce_ms
+        self.debounce_ms = debounce_ms  # every key up this long before the next press counts
+        self.press_ms = debounce_ms if press_ms is None else press_ms  # down this long: a key
         self._state = _IDLE
         self._key = -1  # index of the pending or held key
         self._since = 0  # when the key went down, or when every key was first seen up
@@ -89,7 +92,7 @@ class Keypad:
             return None
         if st == _PENDING:
             if self.is_down(self._key):
-                if ticks_diff(now_ms, self._since) >= self.debounce_ms:
+                if ticks_diff(now_ms, self._since) >= self.press_ms:
                     self._state = _HELD
                     self._up = False
                     return self.keys[self._key]
@@ -101,7 +104,7 @@ class Keypad:
         self._key = k
         self._since = now_ms
         self._state = _PENDING
-        if self.debounce_ms <= 0:
+        if self.press_ms <= 0:
             self._state = _HELD
             self._up = False
             return self.keys[k]

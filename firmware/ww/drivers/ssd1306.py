@@ -2,7 +2,14 @@
 
 The board layer hands over a ready I2C object. show() sends only what changed since the
 last show(). It sends one window per changed page (8-row band), narrowed to the changed
-columns, or one window around all the changes when that costs fewer bus bytes.
+columns, or one window around all the changes when that costs fewer bus bytes. What the
+chip's RAM holds is kept in a shadow copy (1 KiB for 128x64): comparing against it costs a
+memcmp per page, and finding the changed columns only a walk over the changed pages.
+
+At power-up the chip's RAM holds noise. By default the driver clears it as it starts (a
+blank frame, then the panel on). With clear=False it sends only the set-up and leaves the
+panel off; the first show() then sends the whole frame and switches the panel on, so the
+first screen costs one frame on the bus instead of two and the noise is never seen.
 
 Saving the panel when idle: dim(True) lowers the contrast, poweroff() blanks it (the chip
 keeps its RAM, so nothing is resent), and wake() brings both back; each sends a command
@@ -50,7 +57,7 @@ _DATA_PREFIX = b"\x40"
 class SSD1306(framebuf.FrameBuffer):
     """The display. Draw with the FrameBuffer methods, then call show()."""
 
-    def __init__(self, i2c, width=128, height=64, addr=0x3C):
+    def __init__(self, i2c, width=128, height=64, addr=0x3C, clear=True):
         self.i2c = i2c
         self.addr = addr
         self.width = width
@@ -76,11 +83,13 @@ class SSD1306(framebuf.FrameBuffer):
         self.dimmed = False
         self.is_on = False
         self._tx = None  # data buffer for buses without writevto, made on first use
+        self._unknown = False  # True: the chip's RAM is unknown, the next show() sends it all
         super().__init__(self.buffer, width, height, framebuf.MONO_VLSB)
-        self.init_display()
+        self.init_display(clear)
 
-    def init_display(self):
-        """Configure the controller, clear the screen and switch it on."""
+    def init_display(self, clear=True):
+        """Configure the controller, clear the screen and switch it on; with clear=False,
+        leave the panel off until the first show() has sent a whole frame."""
         w, h = self.width, self.height
         self.i2c.writeto(
             self.addr,
@@ -111,14 +120,17 @@ class SSD1306(framebuf.FrameBuffer):
                     _SET_NORM_INV,  # not inverted
                     _SET_CHARGE_PUMP,
                     0x14,
-                    _SET_DISP | 0x01,  # display on
+                    _SET_DISP | (1 if clear else 0),  # display on, or off until a frame
                 )
             ),
         )
         self.dimmed = False
-        self.is_on = True
+        self.is_on = True  # with clear=False, switched on by the first show()
         self.fill(0)
-        self.show(full=True)
+        if clear:
+            self.show(full=True)
+        else:
+            self._unknown = True
 
     def write_cmd(self, cmd):
         self._cmd[1] = cmd
@@ -162,9 +174,13 @@ class SSD1306(framebuf.FrameBuffer):
     def show(self, full=False):
         """Send the changes since the last show(); full=True sends the whole frame."""
         w = self.width
-        if full:
+        if full or self._unknown:
             self._send(0, w - 1, 0, self.pages - 1)
             self._shadow[:] = self.buffer
+            if self._unknown:
+                self._unknown = False
+                if self.is_on:
+                    self.poweron()
             return
         b = self.buffer
         s = self._shadow

@@ -90,7 +90,7 @@ class _Driver:
         self.press("*")
         rid = self.link.send("respond", name="bank", challenge="27182818")
         self.wait_for("27182818")
-        self.debug.read()  # a screen a request put up takes no key before it was read
+        self.debug.read()  # a request's screen takes no key before it could be read
         self.press(PIN + "#")
         self.link.reply(rid, REPLY_S)
         self.press("*")

@@ -328,15 +328,26 @@ class Rp2040Rig(Rig):
 
     def wipe(self) -> None:
         """The firmware's own debug link wipes the vault (debug.wipe on the debug UART)."""
+        self._firmware_op("debug.wipe")
+        self.hold(40)
+
+    def heap(self) -> dict[str, Any]:
+        """The firmware's heap after a gc.collect() (debug.heap on the debug UART): "free",
+        "largest" (the biggest block one allocation can have) and "peak" (None when the
+        port does not count it)."""
+        return self._firmware_op("debug.heap")
+
+    def _firmware_op(self, op: str) -> dict[str, Any]:
+        """One op of the firmware's own debug link (ww/debuglink.py) and its reply."""
         self._debug_reply.clear()
-        request = b'{"id":1,"op":"debug.wipe"}\n'
+        request = json.dumps({"id": 1, "op": op}).encode() + b"\n"
         spec = self.spec["debug"]
         self._send({"op": "uart", "n": int(spec["uart"]), "d": request.hex(), "at": 0})
-        self._wait(lambda: b"\n" in self._debug_reply, WIPE_TIMEOUT_S, "wipe")
-        reply = json.loads(bytes(self._debug_reply).split(b"\n")[0])
+        self._wait(lambda: b"\n" in self._debug_reply, WIPE_TIMEOUT_S, op)
+        reply: dict[str, Any] = json.loads(bytes(self._debug_reply).split(b"\n")[0])
         if not reply.get("ok"):
-            raise RuntimeError(f"debug.wipe failed on the firmware: {reply}")
-        self.hold(40)
+            raise RuntimeError(f"{op} failed on the firmware: {reply}")
+        return reply
 
 
 def _ends_with_parent() -> None:
