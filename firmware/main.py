@@ -36,7 +36,7 @@ import time  # noqa: E402
 from machine import WDT, unique_id  # noqa: E402
 
 from ww import __version__  # noqa: E402
-from ww.app import SET_PIN, App  # noqa: E402
+from ww.app import App  # noqa: E402
 from ww.board import Board, load  # noqa: E402
 from ww.clock import WallClock  # noqa: E402
 from ww.vault import Vault  # noqa: E402
@@ -83,11 +83,11 @@ def _start(board_path, vault_root):
     # time is missed, as during the rest of boot. Without a PIN (first boot, a wiped vault)
     # the sensor is opened and emptied first, as App does when it has one from the start:
     # no finger stays behind, and the PIN setup shows once the token takes keys.
-    if app.state != SET_PIN:
+    if vault.has_pin():
         display.show()
-    app.sensor = sensor = open_sensor(board)
-    if sensor is not None and app.state == SET_PIN:
-        empty_sensor(sensor)
+    app.sensor = open_sensor(board)
+    if not vault.has_pin():
+        app.empty_sensor()
     from ww.link import CAPS, PROTOCOL, Link
     from ww.usb import UsbSerial
 
@@ -123,16 +123,6 @@ def open_sensor(board):
         print("no fingerprint sensor (%s): the PIN proves presence" % e.code)
         return None
     return sensor
-
-
-def empty_sensor(sensor):
-    """Drop every template on the sensor: a wiped vault leaves no finger behind."""
-    from ww.drivers.fingerprint_packet import FingerprintError
-
-    try:
-        sensor.empty()
-    except FingerprintError:
-        pass  # the vault lists no finger; an orphan template never matches
 
 
 def step():

@@ -71,7 +71,7 @@ class App:
         self.last_fault = None  # the last one, as "Type: message"
         self.workflow = None
         self.prompt = None
-        self.imported_before = None  # sys.modules before a request's workflow was imported
+        self.loaded = []  # the modules `load` imported since the token was last home
         self.locked_until = None  # no PIN is taken before this tick count
         self.lock_pin()
         if not vault.has_pin():
@@ -105,14 +105,13 @@ class App:
         if op != "time" and not self.vault.has_pin():
             return self._error_now(rid, "no_pin", "set a PIN on the token's keypad first")
         name, check, run = REQUESTS[op]
-        loaded_here = self.imported_before is None
+        loaded_before = len(self.loaded)
         flow = self.load(name)
         try:
             checked = getattr(flow, check)(self, req)
         except (VaultError, requests.RequestError) as e:
-            if loaded_here:  # refused at once: the module goes again
-                _unimport(self.imported_before)
-                self.imported_before = None
+            if not loaded_before:  # refused at once: what it loaded goes again
+                self._unload()
             return self._error_now(rid, e.code, str(e))
         self.pending = (rid, op, req)
         self.pending_since = now
@@ -189,10 +188,11 @@ class App:
         """The workflow module ww.flows.<name>, imported now and dropped when the token goes
         home (as Trezor's firmware does): RAM holds the core and the workflow under way,
         with the code it imported (in RAM unless a board's image has it frozen)."""
-        if self.imported_before is None:
-            self.imported_before = set(sys.modules)
         full = "ww.flows." + name
-        __import__(full)
+        if full not in sys.modules:
+            before = set(sys.modules)
+            __import__(full)
+            self.loaded.extend(n for n in sys.modules if n not in before)
         return sys.modules[full]
 
     def draw(self):
@@ -280,25 +280,25 @@ class App:
         """Where the token rests: idle, or the first-boot PIN setup while it has no PIN.
         The workflows loaded since the last time home are dropped."""
         self.vault.lock()
-        if self.imported_before is not None:
-            _unimport(self.imported_before)
-            self.imported_before = None
+        self._unload()
         if self.vault.has_pin():
             self._start(_idle(self))
         else:
             self._start(self.load("setup").run(self))
 
+    def _unload(self):
+        """Forget the firmware's modules that `load` imported (their code and globals go
+        with the last reference to them)."""
+        for name in self.loaded:
+            if name.startswith("ww.") and name in sys.modules:
+                del sys.modules[name]
+                package, _, leaf = name.rpartition(".")
+                if package in sys.modules and hasattr(sys.modules[package], leaf):
+                    delattr(sys.modules[package], leaf)
+        self.loaded = []
+
     def _error_now(self, rid, code, message):
         self.outbox.append(frames.error(rid, code, message))
-
-
-def _unimport(before):
-    """Forget the firmware's modules imported since `before` (a set of sys.modules' names)."""
-    for name in [n for n in sys.modules if n.startswith("ww.") and n not in before]:
-        del sys.modules[name]
-        package, _, leaf = name.rpartition(".")
-        if package in sys.modules and hasattr(sys.modules[package], leaf):
-            delattr(sys.modules[package], leaf)
 
 
 def _idle(ui):
