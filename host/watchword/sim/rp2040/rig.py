@@ -233,6 +233,9 @@ class Rp2040Rig(Rig):
         elif kind == "i2cw":
             if int(msg["a"]) == self.spec["display"]["addr"]:
                 self.last_display_us = float(msg["t"])
+                if self.display_bus.hang:  # debug.fault: the display wedges the bus
+                    self._send({"op": "wedge", "bus": int(msg["bus"]), "a": int(msg["a"])})
+                    return
             bus = self.board.i2c_buses[int(msg["bus"])]
             bus.write(int(msg["a"]), bytes.fromhex(msg["d"]))
         elif kind == "i2cr":
@@ -260,6 +263,7 @@ class Rp2040Rig(Rig):
         if self.node is not None:
             self.node.wait(10)
         self.keypad.release_all()
+        self.display_bus.hang = False  # a power cycle frees the bus, as on the rig
         self._fired.update(self._pending_alarms)  # a hold in progress ends with the reset
         self._power_on(self._script)
         self._answers["settled"] = {"ev": "settled"}  # so does a wait for the loop to settle

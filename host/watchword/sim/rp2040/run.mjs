@@ -17,6 +17,7 @@
 //   in  {op:"setup", acks: {bus: [addr]}, i2cPins: {bus: [scl, sda]}, watch: [pin]}
 //   in  {op:"alarm", id, after}       report when `after` µs of emulated time have passed
 //   in  {op:"advance", ms}            let the emulated clock run ahead of the wall clock
+//   in  {op:"wedge", bus, a}          the chip at `a` holds the bus from its next address on
 //   in  {op:"settle"}                answer {ev:"settled"} once the core next sleeps
 //   in  {op:"where"}                 answer {ev:"where", pc, lr}: where the core is (debugging)
 //   in  {op:"save"}                   write the littlefs region to FLASH.bin, answer {ev:"saved"}
@@ -207,6 +208,7 @@ function feedUart(n) {
 
 // -- I2C: the address list acknowledges; reads are asked of Python byte by byte -----------------
 let acks = {};
+let wedged = {}; // bus -> addresses of chips that hold the bus (a fault test's hung display)
 mcu.i2c.forEach((i2c, bus) => {
   let segment = null;
   const byteNs = () => {
@@ -224,6 +226,7 @@ mcu.i2c.forEach((i2c, bus) => {
   i2c.onConnect = (addr, mode) => {
     const ack = (acks[bus] || []).includes(addr);
     segment = { addr, write: mode === 0, ack, data: [] };
+    if ((wedged[bus] || []).includes(addr)) return; // it holds SCL low: the byte never ends
     after(byteNs(), () => i2c.completeConnect(ack));
   };
   i2c.onWriteByte = (value) => {
@@ -365,6 +368,9 @@ const handlers = {
   },
   alarm(msg) {
     after(msg.after * 1000, () => send({ ev: 'alarm', id: msg.id }));
+  },
+  wedge(msg) {
+    (wedged[msg.bus] ||= []).push(msg.a);
   },
   settle() {
     settleWanted = true;
