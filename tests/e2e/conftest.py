@@ -40,6 +40,7 @@ PIN = "2580"
 READ_S = 0.7  # a screen a link request puts up takes no key before it was read (ww.app.READ_MS)
 SECRET = "3132333435363738393031323334353637383930"
 SUITE = "OCRA-1:HOTP-SHA1-6:QN08"
+RP2040_DEBUG_S = 300.0  # a debug op on the emulated RP2040 (an advance of 61 s takes ~80 s)
 
 
 def response_on_screen(lines: list[str]) -> str:
@@ -249,11 +250,14 @@ def start_token(config: pytest.Config, flash: Path, target: str | None = None) -
         with _board_token(config, flash.parent / "board.log") as token:
             yield token
         return
-    # An emulated RP2040 runs busy code slower than real time: its links wait longer.
+    # An emulated RP2040 runs busy code slower than real time, and its idle loop too: its
+    # links wait longer, and its debug link longest (`debug.advance` runs the firmware
+    # through every emulated second it moves).
     seconds = 60.0 if target == "rp2040" else None
+    debug_seconds = RP2040_DEBUG_S if target == "rp2040" else 10.0
     with SimProcess(flash, extra=sim_options(config, target)) as sim:
         link_client = Client(sim.port) if seconds is None else Client(sim.port, timeout=seconds)
-        with link_client as link, DebugClient(sim.debug, seconds or 10.0) as debug:
+        with link_client as link, DebugClient(sim.debug, debug_seconds) as debug:
             token = Token(sim, link, debug, target)
             yield token
             if sim.alive():

@@ -41,10 +41,11 @@ FS_BLOCK = 4096
 FS_BLOCKS = 352
 FS_PROG = 256
 START_TIMEOUT_S = 60.0
-WIPE_TIMEOUT_S = 30.0
+FIRMWARE_DEBUG_S = 30.0  # the firmware's debug link answers within a loop pass or two
 SETTLE_TIMEOUT_S = 120.0  # emulated busy code runs slower than real time
 PR_SET_PDEATHSIG = 1
 KEY_HOLD_MS = 100
+KEY_RELEASE_MS = 40
 STANDARD_BAUDS = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 BAUD_TOLERANCE = 0.02
 # GPIOPinState in rp2040js -> (mode, pull, output) of the rig's PinState
@@ -232,6 +233,9 @@ class Rp2040Rig(Rig):
         elif kind == "i2cw":
             if int(msg["a"]) == self.spec["display"]["addr"]:
                 self.last_display_us = float(msg["t"])
+                if self.display_bus.hang:  # debug.fault: the display wedges the bus
+                    self._send({"op": "wedge", "bus": int(msg["bus"]), "a": int(msg["a"])})
+                    return
             bus = self.board.i2c_buses[int(msg["bus"])]
             bus.write(int(msg["a"]), bytes.fromhex(msg["d"]))
         elif kind == "i2cr":
@@ -259,6 +263,7 @@ class Rp2040Rig(Rig):
         if self.node is not None:
             self.node.wait(10)
         self.keypad.release_all()
+        self.display_bus.hang = False  # a power cycle frees the bus, as on the rig
         self._fired.update(self._pending_alarms)  # a hold in progress ends with the reset
         self._power_on(self._script)
         self._answers["settled"] = {"ev": "settled"}  # so does a wait for the loop to settle
@@ -302,8 +307,10 @@ class Rp2040Rig(Rig):
         self.hold(ms + 20)
 
     def press(self, key: str) -> None:
-        """Hold `key` for 100 ms (a quick finger) and let go for 40 ms, once the firmware's
-        loop is back to scanning (a flash write or a PIN check keeps it from the keypad)."""
+        """Hold `key` for 100 ms (a quick finger) and let go for 40 ms, each once the
+        firmware's loop is back to scanning (a flash write or a PIN check keeps it from the
+        keypad): as on the rig, where the 40 ms are loop steps that see every key up, so the
+        debounce takes the next key (a key down before all were seen up is ignored)."""
         self.step()
         self.keypad.press(key)
         self.key_down_us = None
@@ -311,7 +318,8 @@ class Rp2040Rig(Rig):
         self.hold(KEY_HOLD_MS)
         self.keypad.release(key)
         self._push_levels()
-        self.hold(40)
+        self.step()
+        self.hold(KEY_RELEASE_MS)
 
     def finger_place(self, finger_id: int, quality: str = "good") -> None:
         if self.sensor is None:
@@ -326,6 +334,20 @@ class Rp2040Rig(Rig):
             self._push_levels()
             self.hold(40)
 
+    def firmware_debug(self, op: str, **fields: Any) -> dict[str, Any] | None:
+        """Ask the firmware's own debug link (ww/debuglink.py on the debug UART) one op: its
+        reply, or None when the firmware does not answer in FIRMWARE_DEBUG_S."""
+        self._debug_reply.clear()
+        request = json.dumps({"id": 1, "op": op, **fields}, separators=(",", ":")).encode()
+        spec = self.spec["debug"]
+        self._send({"op": "uart", "n": int(spec["uart"]), "d": (request + b"\n").hex(), "at": 0})
+        try:
+            self._wait(lambda: b"\n" in self._debug_reply, FIRMWARE_DEBUG_S, f"answer {op}")
+        except TimeoutError:
+            return None
+        reply: dict[str, Any] = json.loads(bytes(self._debug_reply).split(b"\n")[0])
+        return reply
+
     def wipe(self) -> None:
         """The firmware's own debug link wipes the vault (debug.wipe on the debug UART)."""
         self._firmware_op("debug.wipe")
@@ -338,14 +360,9 @@ class Rp2040Rig(Rig):
         return self._firmware_op("debug.heap")
 
     def _firmware_op(self, op: str) -> dict[str, Any]:
-        """One op of the firmware's own debug link (ww/debuglink.py) and its reply."""
-        self._debug_reply.clear()
-        request = json.dumps({"id": 1, "op": op}).encode() + b"\n"
-        spec = self.spec["debug"]
-        self._send({"op": "uart", "n": int(spec["uart"]), "d": request.hex(), "at": 0})
-        self._wait(lambda: b"\n" in self._debug_reply, WIPE_TIMEOUT_S, op)
-        reply: dict[str, Any] = json.loads(bytes(self._debug_reply).split(b"\n")[0])
-        if not reply.get("ok"):
+        """One op of the firmware's own debug link that must succeed, and its reply."""
+        reply = self.firmware_debug(op)
+        if reply is None or not reply.get("ok"):
             raise RuntimeError(f"{op} failed on the firmware: {reply}")
         return reply
 

@@ -9,13 +9,15 @@
 //   out {ev:"i2cr", bus, a}           the firmware clocks in one byte: answer {op:"i2cr", v}
 //   out {ev:"pins", s: {pin: state}}  a watched pin changed while `sync`: answer {op:"levels"}
 //   out {ev:"alarm", id}              the emulated time asked for with {op:"alarm"} came
-//   out {ev:"reset", why}             the watchdog reset the chip: this process ends
+//   out {ev:"reset", why}             the watchdog reset the chip (a timeout, or machine.reset()
+//                                     through its trigger): this process ends
 //   in  {op:"usb", d}                 bytes from the host to the CDC OUT endpoint
 //   in  {op:"uart", n, d, at}         bytes for UART n's RX, from emulated time `at` (µs)
 //   in  {op:"levels", l: {pin: 0|1|null}, sync}  what the models put on watched pins
 //   in  {op:"setup", acks: {bus: [addr]}, i2cPins: {bus: [scl, sda]}, watch: [pin]}
 //   in  {op:"alarm", id, after}       report when `after` µs of emulated time have passed
 //   in  {op:"advance", ms}            let the emulated clock run ahead of the wall clock
+//   in  {op:"wedge", bus, a}          the chip at `a` holds the bus from its next address on
 //   in  {op:"settle"}                answer {ev:"settled"} once the core next sleeps
 //   in  {op:"where"}                 answer {ev:"where", pc, lr}: where the core is (debugging)
 //   in  {op:"save"}                   write the littlefs region to FLASH.bin, answer {ev:"saved"}
@@ -25,8 +27,9 @@
 //
 // WW_RP2040_TRACE=1 in the environment logs the clock and every flash write on stderr.
 //
-// Emulated time never runs ahead of the wall clock (plus what `advance` adds): sleeping
-// firmware waits in real time, busy firmware runs as fast as the emulator can.
+// Emulated time never runs ahead of the wall clock (plus what `advance` adds), nor catches
+// up on it: sleeping firmware waits in real time, busy firmware runs as fast as the emulator
+// can, and the time it lost stays lost (see the loop).
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -65,13 +68,15 @@ function loadUf2(data) {
 
 // -- the watchdog ------------------------------------------------------------------------------
 // rp2040js has no chip reset that keeps the flash, and its watchdog alarm refires at once
-// forever once it has expired. So a watchdog reset stops the watchdog, saves the flash and
+// forever once it has expired. The rp2 port's machine.reset() is a watchdog reset too (its
+// trigger bit, with no delay). So a watchdog reset stops the watchdog, saves the flash and
 // ends this process; Python starts the chip again from the same flash (a power-on reset).
 const watchdog = mcu.peripherals[0x40058]; // WATCHDOG_BASE
+const FORCED = 1 << 1; // WATCHDOG REASON: the trigger bit (machine.reset()), not a timeout
 watchdog.onWatchdogTrigger = () => {
   watchdog.timer.enable = false;
   handlers.save();
-  send({ ev: 'reset', why: 'watchdog' });
+  send({ ev: 'reset', why: watchdog.reason & FORCED ? 'machine.reset()' : 'watchdog' });
   flush();
   process.exit(0);
 };
@@ -203,6 +208,7 @@ function feedUart(n) {
 
 // -- I2C: the address list acknowledges; reads are asked of Python byte by byte -----------------
 let acks = {};
+let wedged = {}; // bus -> addresses of chips that hold the bus (a fault test's hung display)
 mcu.i2c.forEach((i2c, bus) => {
   let segment = null;
   const byteNs = () => {
@@ -220,6 +226,7 @@ mcu.i2c.forEach((i2c, bus) => {
   i2c.onConnect = (addr, mode) => {
     const ack = (acks[bus] || []).includes(addr);
     segment = { addr, write: mode === 0, ack, data: [] };
+    if ((wedged[bus] || []).includes(addr)) return; // it holds SCL low: the byte never ends
     after(byteNs(), () => i2c.completeConnect(ack));
   };
   i2c.onWriteByte = (value) => {
@@ -298,14 +305,20 @@ function pinChanged(pin) {
 }
 
 // -- the loop ----------------------------------------------------------------------------------
-const wallStart = performance.now();
-let leadNs = 0;
+// Emulated time runs at most as fast as the wall clock, and what busy code lost is never
+// made up: a sleeping core's clock goes on from where the busy code left it, at the wall
+// clock's pace (plus what `advance` adds). So an idle token's screen times and watchdog
+// count in real seconds from the last thing it did, as on the rig's clock.
+let wallAt = performance.now(); // the wall clock (ms) at which the emulated clock stood at `paceNs`
+let paceNs = 0;
+let leadNs = 0; // emulated time `advance` asked for, not yet passed
 let settleWanted = false; // report when the firmware next sleeps: its loop pass is done
 let timer = null;
 function run() {
   timer = null;
   if (waiting !== null) return;
-  const limit = (performance.now() - wallStart) * 1e6 + leadNs;
+  const wallLimit = paceNs + (performance.now() - wallAt) * 1e6;
+  const limit = wallLimit + leadNs;
   for (let i = 0; i < SLICE && waiting === null && clock.nanos < limit; i++) {
     if (mcu.core.waiting) {
       if (settleWanted) {
@@ -318,6 +331,11 @@ function run() {
       clock.tick(mcu.core.executeInstruction() * CYCLE_NS);
     }
   }
+  if (clock.nanos > wallLimit) leadNs = Math.max(0, leadNs - (clock.nanos - wallLimit));
+  // Behind the wall clock (busy, or standing still while Python answers): the lag is
+  // dropped, and the pace starts again from here.
+  paceNs = clock.nanos;
+  wallAt = performance.now();
   flush();
   if (waiting !== null) return;
   timer = clock.nanos < limit ? setImmediate(run) : setTimeout(run, 1);
@@ -351,6 +369,9 @@ const handlers = {
   alarm(msg) {
     after(msg.after * 1000, () => send({ ev: 'alarm', id: msg.id }));
   },
+  wedge(msg) {
+    (wedged[msg.bus] ||= []).push(msg.a);
+  },
   settle() {
     settleWanted = true;
   },
@@ -375,6 +396,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const msg = JSON.parse(line);
   if (waiting !== null && msg.op === waiting) {
     waiting = null;
+    wallAt = performance.now(); // the emulator stood still while Python answered
     const then = answer;
     answer = null;
     if (msg.op === 'levels') handlers.levels(msg, true);
