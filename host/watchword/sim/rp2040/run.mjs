@@ -16,7 +16,7 @@
 //   in  {op:"levels", l: {pin: 0|1|null}, sync}  what the models put on watched pins
 //   in  {op:"setup", acks: {bus: [addr]}, i2cPins: {bus: [scl, sda]}, watch: [pin]}
 //   in  {op:"alarm", id, after}       report when `after` µs of emulated time have passed
-//   in  {op:"advance", ms}            let the emulated clock run ahead of the wall clock
+//   in  {op:"advance", ms}            run the next `ms` of emulated time unpaced (ahead of the wall clock)
 //   in  {op:"wedge", bus, a}          the chip at `a` holds the bus from its next address on
 //   in  {op:"settle"}                answer {ev:"settled"} once the core next sleeps
 //   in  {op:"where"}                 answer {ev:"where", pc, lr}: where the core is (debugging)
@@ -307,18 +307,18 @@ function pinChanged(pin) {
 // -- the loop ----------------------------------------------------------------------------------
 // Emulated time runs at most as fast as the wall clock, and what busy code lost is never
 // made up: a sleeping core's clock goes on from where the busy code left it, at the wall
-// clock's pace (plus what `advance` adds). So an idle token's screen times and watchdog
+// clock's pace (`advance` lets it run unpaced through the time it names). So an idle token's screen times and watchdog
 // count in real seconds from the last thing it did, as on the rig's clock.
 let wallAt = performance.now(); // the wall clock (ms) at which the emulated clock stood at `paceNs`
 let paceNs = 0;
-let leadNs = 0; // emulated time `advance` asked for, not yet passed
+let freeUntilNs = 0; // `advance`: unpaced up to this emulated time, as fast as the core runs
 let settleWanted = false; // report when the firmware next sleeps: its loop pass is done
 let timer = null;
 function run() {
   timer = null;
   if (waiting !== null) return;
   const wallLimit = paceNs + (performance.now() - wallAt) * 1e6;
-  const limit = wallLimit + leadNs;
+  const limit = Math.max(wallLimit, freeUntilNs);
   for (let i = 0; i < SLICE && waiting === null && clock.nanos < limit; i++) {
     if (mcu.core.waiting) {
       if (settleWanted) {
@@ -331,7 +331,6 @@ function run() {
       clock.tick(mcu.core.executeInstruction() * CYCLE_NS);
     }
   }
-  if (clock.nanos > wallLimit) leadNs = Math.max(0, leadNs - (clock.nanos - wallLimit));
   // Behind the wall clock (busy, or standing still while Python answers): the lag is
   // dropped, and the pace starts again from here.
   paceNs = clock.nanos;
@@ -379,7 +378,7 @@ const handlers = {
     send({ ev: 'where', pc: mcu.core.PC, lr: mcu.core.LR, waiting, sleeping: mcu.core.waiting });
   },
   advance(msg) {
-    leadNs += msg.ms * 1e6;
+    freeUntilNs = Math.max(freeUntilNs, clock.nanos + msg.ms * 1e6);
   },
   save() {
     const now = Buffer.from(mcu.flash.subarray(FS_OFFSET, FS_OFFSET + FS_SIZE));
