@@ -364,8 +364,12 @@ class Checker:
             return
         now = [line for line in lines if line.user_id is None]
         immediate = []
+        # Replies leave in the order of the requests: a reply whose id is the next frame's
+        # that needs one now is that frame's, even when a waiting request holds the same id
+        # (a host may reuse one); else it is a waiting request's.
         for reply in replies:
-            if reply["id"] in self.waiting:
+            due = now[len(immediate)].reply_id if len(immediate) < len(now) else None
+            if reply["id"] != due and reply["id"] in self.waiting:
                 self.waiting.discard(reply["id"])
             else:
                 immediate.append(reply)
