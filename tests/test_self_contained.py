@@ -5,10 +5,10 @@ Two checks. The source scan reads every tracked Python file and works out where 
 `Path(__file__)` walk (`.parent`, `.parents[N]`) lands, and where a walk from the checkout's
 root (`ROOT.parent`, `repo_root().parent`) would go; any that leave the checkout fail here,
 with the line. The run check is `tests/conftest.py`'s audit hook: every file this pytest
-process opens in a folder beside the checkout (as `../shared/...` would be) ends the run
-with an error, whatever test opened it. Likewise a file a run leaves in the checkout's root
-(untracked and not ignored: a server's log written into the current folder) ends the run with
-an error, and nothing such is committed.
+process opens in a folder beside the checkout (a reference folder next to the clone, say)
+ends the run with an error, whatever test opened it. Likewise a file a run leaves in the
+checkout's root (untracked and not ignored: a server's log written into the current folder)
+ends the run with an error, and nothing such is committed.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Walks up from the checkout's root: nothing may start there and go up.
 ROOT_WALK = re.compile(r"\b(ROOT|repo_root\(\))\.parent\b")
-# A folder beside the checkout named in a string ("../shared", "/ 'shared' /").
+# A string that climbs out of a folder: "../x" or `/ '..' /`. No code in the checkout needs
+# one: paths are built from ROOT or `Path(__file__)` walks, which are checked above.
 # Marks a line that names a path beside the checkout without reading it (the run check).
 ALLOW = "# names, never reads"
-SIBLING = re.compile(r"""\.\./shared|["']shared["']\s*/|/\s*["']shared["']""")
+SIBLING = re.compile(r"""["']\.\./|/\s*["']\.\.["']""")
 
 
 def tracked_python() -> list[Path]:
@@ -83,18 +84,19 @@ def test_no_code_reaches_outside_the_checkout() -> None:
 
 
 def test_the_scan_sees_an_escape() -> None:
-    """The scan itself can fail: a file that walks past the root, or names ../shared."""
+    """The scan itself can fail: a file that walks past the root, or climbs out with '..'."""
     probe = (
         "from pathlib import Path\n"
         "A = Path(__file__).resolve().parents[2] / 'x'\n"
         "B = Path(__file__).parent.parent / 'vectors'\n"
-        "C = ROOT.parent / 'shared' / 'vectors'\n"  # names, never reads
-        "D = Path(__file__).parent / '..' / '..' / 'shared'\n"  # names, never reads
+        "C = ROOT.parent / 'reference' / 'vectors'\n"  # names, never reads
+        "D = Path(__file__).parent / '..' / '..' / 'reference'\n"  # names, never reads
+        "E = '../reference/vectors'\n"  # names, never reads
     )
     found = escapes(Path("tests/e2e/probe.py"), probe)
-    assert [f.split(":")[1] for f in found] == ["4", "5"], found
+    assert [f.split(":")[1] for f in found] == ["4", "5", "6"], found
     found = escapes(Path("tests/probe.py"), probe)
-    assert sorted(f.split(":")[1] for f in found) == ["2", "4", "5"], found
+    assert sorted(f.split(":")[1] for f in found) == ["2", "4", "5", "6"], found
 
 
 def test_the_vectors_are_in_the_checkout() -> None:
@@ -113,7 +115,7 @@ def test_an_open_beside_the_checkout_is_caught() -> None:
     before = len(conftest.OUTSIDE_READS)
     conftest._watch_opens("open", (str(ROOT / "tests" / "vectors" / "x.json"), "r", 0))
     assert len(conftest.OUTSIDE_READS) == before
-    beside = str(ROOT.parent / "shared" / "vectors" / "rfc6287_ocra.json")  # names, never reads
+    beside = str(ROOT.parent / "reference" / "vectors" / "rfc6287_ocra.json")  # names, never reads
     conftest._watch_opens("open", (beside, "r", 0))
     assert conftest.OUTSIDE_READS[before:] == [beside]
     del conftest.OUTSIDE_READS[before:]
