@@ -83,10 +83,11 @@ def _start(board_path, vault_root):
     # time is missed, as during the rest of boot. Without a PIN (first boot, a wiped vault)
     # the sensor is opened and emptied first, as App does when it has one from the start:
     # no finger stays behind, and the PIN setup shows once the token takes keys.
-    if vault.has_pin():
+    has_pin = vault.has_pin()
+    if has_pin:
         display.show()
     app.sensor = open_sensor(board)
-    if not vault.has_pin():
+    if not has_pin:
         app.empty_sensor()
     from ww.link import CAPS, PROTOCOL, Link
     from ww.usb import UsbSerial

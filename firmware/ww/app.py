@@ -38,18 +38,19 @@ CLOCK_SLACK_S = const(300)
 
 # The workflow of each link request that needs the user: its module in ww/flows, and the
 # names there of `check(ui, req)`, which writes nothing to flash and shows nothing (its
-# error is the reply, and what it returns is run's third argument), and of `run(ui, req,
-# checked)`, the workflow. The link hands these ops here (ww.link.USER_OPS, kept in step by
-# tests/firmware/test_app.py); `time` comes through `set_time`.
+# error is the reply, and what it returns is run's third argument; None: nothing to check
+# beyond a PIN being set), and of `run(ui, req, checked)`, the workflow. The link hands
+# these ops here (ww.link.USER_OPS, kept in step by tests/firmware/test_app.py); `time`
+# comes through `set_time`.
 REQUESTS = {
     "enroll": ("enroll", "check_enroll", "enroll"),
     "delete": ("enroll", "check_delete", "delete"),
     "respond": ("respond", "check", "run"),
-    "pin_change": ("change_pin", "check", "run"),
-    "wipe_code": ("wipe_code", "check", "run"),
+    "pin_change": ("change_pin", None, "run"),
+    "wipe_code": ("wipe_code", None, "run"),
     "finger_enroll": ("fingers", "check_add", "add"),
     "finger_delete": ("fingers", "check_delete", "delete"),
-    "maintenance": ("maintenance", "check", "run"),
+    "maintenance": ("maintenance", None, "run"),
     "time": ("clock", "check", "run"),
 }
 
@@ -74,7 +75,7 @@ class App:
         self.loaded = []  # the modules `load` imported since the token was last home
         self.locked_until = None  # no PIN is taken before this tick count
         self.lock_pin()
-        if not vault.has_pin():
+        if sensor is not None and not vault.has_pin():
             self.empty_sensor()  # a wiped vault leaves no finger behind
         self._home()
 
@@ -108,7 +109,7 @@ class App:
         loaded_before = len(self.loaded)
         flow = self.load(name)
         try:
-            checked = getattr(flow, check)(self, req)
+            checked = getattr(flow, check)(self, req) if check else None
         except (VaultError, requests.RequestError) as e:
             if not loaded_before:  # refused at once: what it loaded goes again
                 self._unload()
@@ -279,7 +280,6 @@ class App:
     def _home(self):
         """Where the token rests: idle, or the first-boot PIN setup while it has no PIN.
         The workflows loaded since the last time home are dropped."""
-        self.vault.lock()
         self._unload()
         if self.vault.has_pin():
             self._start(_idle(self))

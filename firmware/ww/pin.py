@@ -81,8 +81,12 @@ class PinState:
         return st["limit"] if st else LIMIT
 
     def attempts_left(self):
+        return self.tries()[1]
+
+    def tries(self):
+        """(wrong PINs so far, attempts left), from one read of the file."""
         st = self._read(FILE)
-        return max(0, st["limit"] - st["fail"]) if st else LIMIT
+        return (st["fail"], max(0, st["limit"] - st["fail"])) if st else (0, LIMIT)
 
     def set(self, pin, limit):
         if not isinstance(pin, str) or not PIN_MIN <= len(pin) <= PIN_MAX:

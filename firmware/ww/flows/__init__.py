@@ -5,8 +5,8 @@ back the prompt's answer, so waiting for the user is one line. The core (ww.app)
 at a time and feeds it events. It may read and write the vault, and reply to the link
 request that started it through `ui.reply_ok` / `ui.reply_error`; it ends by returning
 (the token goes home: idle, or PIN setup while there is no PIN), or by raising Leave
-from a step deep inside it. A request's workflow has a `check(ui, req)` that runs before
-it starts and writes nothing: its errors are the request's reply.
+from a step deep inside it. A request's workflow may have a `check(ui, req)` that runs
+before it starts and writes nothing: its errors are the request's reply.
 """
 
 

@@ -6,10 +6,6 @@ from ww.flows import presence, setup
 from ww.ui.prompts import Message
 
 
-def check(ui, req):
-    return None
-
-
 def run(ui, req, _):
     yield from presence.request_pin(ui, "Change PIN", "Current PIN")
     while True:

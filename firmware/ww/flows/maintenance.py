@@ -7,10 +7,6 @@ from ww.flows import presence
 from ww.ui.prompts import Message
 
 
-def check(ui, req):
-    return None
-
-
 def run(ui, req, _):
     yield from presence.request_pin(ui, "Maintenance?", "Opens the REPL")
     ui.vault.lock()

@@ -7,10 +7,6 @@ from ww.ui.prompts import Message
 from ww.vault import VaultError
 
 
-def check(ui, req):
-    return None
-
-
 def run(ui, req, _):
     yield from presence.request_pin(ui, "Wipe code", "PIN first")
     while True:

@@ -88,7 +88,8 @@ class Pin(Typed):
 
     def draw(self, fb):
         ui = self.ui
-        left = ui.vault.attempts_left() if ui.vault.pin_failures() else None
+        failures, left = ui.vault.pin.tries()
+        left = left if failures else None
         detail, note = self.detail, self.note
         if self.check is not None and not detail:
             detail = "PIN or finger"
