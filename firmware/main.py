@@ -43,6 +43,8 @@ from ww.vault import Vault  # noqa: E402
 
 DEBUG = True  # release builds set this to False: no debug link
 WATCHDOG_MS = 5000  # a loop that stops for this long resets the board (rp2's limit is 8388)
+RP2040_WATCHDOG_CTRL = 0x40058000  # WATCHDOG_BASE + CTRL, in the RP2040 datasheet
+RP2040_WATCHDOG_ENABLE = 1 << 30
 COLLECT = sys.implementation.name == "micropython"  # a collection after each new screen
 
 parts = None
@@ -159,6 +161,21 @@ def step():
         p.power.tick(now)
 
 
+def release_watchdog():
+    """Maintenance: the loop has ended and the REPL is open, so nothing feeds the watchdog
+    any more, and MicroPython has no call to stop one. An RP2040's is stopped by clearing
+    its enable bit, as the pico-sdk's `watchdog_disable()` does; it stays stopped through
+    a soft reset (mpremote's), until the next power-on or reset starts the firmware
+    again. Elsewhere (an ESP32) a timer feeds it each second while the REPL is open."""
+    import machine
+
+    if sys.platform == "rp2":
+        machine.mem32[RP2040_WATCHDOG_CTRL] &= ~RP2040_WATCHDOG_ENABLE
+    elif hasattr(machine, "Timer"):
+        watchdog = parts.watchdog
+        parts.feeder = machine.Timer(0, period=1000, callback=lambda t: watchdog.feed())
+
+
 def run():
     """The board's loop. A release build ignores Ctrl-C on USB until maintenance is
     confirmed on the token with the PIN; then the loop ends and the REPL is open.
@@ -175,6 +192,7 @@ def run():
             step()
             time.sleep_ms(5)
         step()  # send the reply that confirms maintenance
+        release_watchdog()
     except (Exception, KeyboardInterrupt):  # KeyboardInterrupt is no Exception
         if DEBUG:
             raise
