@@ -58,8 +58,12 @@ class WallClock:
         self._ticks = now_ms
         if self._unix is None:
             return
-        self._unix += ms // 1000
-        self._ms = ms % 1000
+        if not 0 <= ms < 1000:
+            # Unix seconds are past 2^30: a big int on a 32-bit board, and so a new object
+            # on the heap each time it changes. Most ticks add a few ms and change nothing.
+            self._unix += ms // 1000
+            ms %= 1000
+        self._ms = ms
 
     def unix(self, now_ms):
         """Seconds since 1970, or None while the time is not known."""

@@ -27,8 +27,12 @@ class DebugLink:
         self.reader = frames.LineReader()
 
     def poll(self, now):
-        if not self.uart.any():
-            return
+        if self.uart.any():
+            self._serve(now)
+
+    def _serve(self, now):
+        # Apart from poll(): the lambda below makes `self` and `now` closure cells, which a
+        # MicroPython function allocates on each call, and poll() runs on every loop pass.
         lines = []
         self.reader.feed(self.uart.read(), lines)
         for line in lines:

@@ -24,11 +24,19 @@ class UsbSerial:
         self._out = sys.stdout.buffer
         self._poll = select.poll()
         self._poll.register(sys.stdin, select.POLLIN)
+        # MicroPython's ipoll() allocates nothing (poll() returns a new list each call,
+        # and read() runs on every pass of the main loop); CPython has poll() only.
+        self._ready = getattr(self._poll, "ipoll", self._poll.poll)
         self._buf = bytearray(CHUNK)
+
+    def _waiting(self):
+        for _ in self._ready(0):
+            return True
+        return False
 
     def read(self):
         n = 0
-        while n < CHUNK and self._poll.poll(0):
+        while n < CHUNK and self._waiting():
             b = self._in.read(1)
             if not b:
                 break
