@@ -94,7 +94,9 @@ class App:
         if self.pending and ms_since(self, self.pending_since) >= REQUEST_MS:
             self.reply_error("timeout", "no answer on the token within 60 s: retry and confirm")
             return self._show("Timed out", ("Request dropped",))
-        self._answer(self.prompt.tick())
+        answer = self.prompt.tick()
+        if answer is not None:  # most ticks: a call less on each pass of the loop
+            self._answer(answer)
 
     def request(self, rid, op, req, now):
         """A link request that needs the user. Errors are replied at once and change nothing."""

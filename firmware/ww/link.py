@@ -34,12 +34,16 @@ class Link:
     def poll(self, now):
         data = self.stream.read()
         if data:
-            lines = []
-            self.reader.feed(data, lines)
-            for line in lines:
-                self.stream.write(self._answered(line, now) or b"")
-                self._flush()  # replies go out in the order of the requests
-        self._flush()
+            self._serve(data, now)
+        if self.app.outbox:
+            self._flush()
+
+    def _serve(self, data, now):
+        lines = []
+        self.reader.feed(data, lines)
+        for line in lines:
+            self.stream.write(self._answered(line, now) or b"")
+            self._flush()  # replies go out in the order of the requests
 
     def _flush(self):
         while self.app.outbox:

@@ -1,7 +1,10 @@
 """Drivers layer: 4x4 matrix keypad, scanned and debounced in software.
 
-The board layer hands over ready pins: rows as outputs idling high, columns as inputs
-with pull-ups. scan() drives one row low at a time and reads the columns (0 = pressed).
+The board layer hands over ready pins: rows as outputs, columns as inputs with pull-ups.
+Between scans every row is driven low, so a closed switch pulls its column low: one read
+of each column tells whether any key is down, which is all an idle token's loop asks on
+each pass. Only then is the matrix scanned: one row low at a time, the others high, and
+the columns read (0 = pressed).
 A key is reported once, after it has been down for press_ms (debounce_ms unless given).
 While it is held, and until every key has been up for debounce_ms, nothing else is
 reported: there is no auto-repeat, and a second key pressed while one is held is ignored.
@@ -50,13 +53,24 @@ class Keypad:
         self._key = -1  # index of the pending or held key
         self._since = 0  # when the key went down, or when every key was first seen up
         self._up = False  # held state: every key has been seen up since _since
-        for r in rows:
-            r.value(1)
+        self._rows(0)
+
+    def _rows(self, level):
+        for r in self.rows:
+            r.value(level)
+
+    def any_down(self):
+        """Whether any key is down: with every row low, a closed switch pulls its column low."""
+        for c in self.cols:
+            if not c.value():
+                return True
+        return False
 
     def pressed(self):
         """Index (row * columns + column) of the first key down in scan order, or -1."""
         found = -1
         n = len(self.cols)
+        self._rows(1)
         for i in range(len(self.rows)):
             r = self.rows[i]
             r.value(0)
@@ -67,15 +81,16 @@ class Keypad:
             r.value(1)
             if found >= 0:
                 break
+        self._rows(0)
         return found
 
     def is_down(self, index):
         """Whether the key at index reads down right now."""
         n = len(self.cols)
-        r = self.rows[index // n]
-        r.value(0)
+        self._rows(1)
+        self.rows[index // n].value(0)
         down = not self.cols[index % n].value()
-        r.value(1)
+        self._rows(0)
         return down
 
     def scan(self, now_ms):
@@ -98,6 +113,11 @@ class Keypad:
                     return self.keys[self._key]
                 return None
             self._state = _IDLE  # it bounced: start again from what is down now
+        # Most scans of a token's life: nothing down. (A call of pressed() would cost more
+        # than its reads: its locals are over what MicroPython keeps on the C stack, so each
+        # call takes a block from the heap.)
+        if not self.any_down():
+            return None
         k = self.pressed()
         if k < 0:
             return None

@@ -84,7 +84,7 @@ KEYS = "123A456B789C*0#D"
 
 class Row:
     def __init__(self):
-        self.level = 0
+        self.level = 1
 
     def value(self, v=None):
         if v is None:
@@ -122,7 +122,7 @@ def run(start, ms, step=5):
 
 
 start = time.ticks_add(0, -10)  # the ticks wrap 10 ms into the run
-check("rows idle high", [r.level for r in rows] == [1, 1, 1, 1])
+check("rows idle low", [r.level for r in rows] == [0, 0, 0, 0])
 down.add("5")
 check("press across the wrap", run(start, 300) == [(20, "5")])
 down.add("9")
