@@ -171,7 +171,7 @@ def release_watchdog():
 
     if sys.platform == "rp2":
         machine.mem32[RP2040_WATCHDOG_CTRL] &= ~RP2040_WATCHDOG_ENABLE
-    elif hasattr(machine, "Timer"):
+    elif hasattr(machine, "Timer") and parts is not None:
         watchdog = parts.watchdog
         parts.feeder = machine.Timer(0, period=1000, callback=lambda t: watchdog.feed())
 
@@ -180,10 +180,11 @@ def run():
     """The board's loop. A release build ignores Ctrl-C on USB until maintenance is
     confirmed on the token with the PIN; then the loop ends and the REPL is open.
 
-    Only an exception the fault barrier could not handle reaches here: a release board
-    resets, a debug board stops with its traceback so the error is never hidden. So does a
-    Ctrl-C that came before `kbd_intr(-1)` took effect and is raised only now: on a release
-    board it resets too, never the REPL."""
+    Only an exception the fault barrier could not handle reaches here. A release board
+    resets. A debug board stops with its traceback, so the error is never hidden, and so
+    does Ctrl-C on a debug board: the REPL then stays open, as after maintenance. A Ctrl-C
+    that came before `kbd_intr(-1)` took effect and is raised only now resets a release
+    board too, never the REPL."""
     if DEBUG:
         micropython.kbd_intr(3)
     try:
@@ -195,6 +196,7 @@ def run():
         release_watchdog()
     except (Exception, KeyboardInterrupt):  # KeyboardInterrupt is no Exception
         if DEBUG:
+            release_watchdog()  # the traceback and the REPL stay for as long as they are read
             raise
         import machine
 
