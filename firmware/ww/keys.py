@@ -24,11 +24,14 @@ except ImportError:
 
 # Measured on the RP2040 (MicroPython v1.28.0 rp2 port at 125 MHz, emulated, `make bench`):
 # one iteration takes 438 us, the four SHA-256 blocks it must hash (ipad and opad, each
-# block plus its finishing block) at about 110 us each: the loop is at its floor. 1,700
-# iterations take 0.75 s, so the PIN check with its vault writes, the collection after the
-# next screen and that screen stays within 1 s on a Pico (1,800 measured 1,009 ms).
-# hardware/THREAT-MODEL.md has what this costs an attacker.
-PIN_ITERATIONS = const(1700)
+# block plus its finishing block) at about 110 us each: the loop is at its floor (the
+# port's hashlib has no copy(), which would let each pad's block be hashed once). The rest
+# of a right PIN check, measured the same way: pin.json written twice (the failure counted
+# before the comparison, then cleared) at about 60 ms each, as each write erases a flash
+# sector; pin.json and the credential read, 10 ms each; the response screen, 16 ms. So
+# 1,650 iterations (0.72 s) keep the whole check within 1 s on a Pico (1,700 measured
+# 1,006 ms). hardware/THREAT-MODEL.md has what this costs an attacker.
+PIN_ITERATIONS = const(1650)
 KEY_LEN = const(64)  # a seal key: 32 bytes for AES-256, 32 for HMAC-SHA256
 
 

@@ -593,3 +593,33 @@ def test_format_1_vault_is_moved_to_format_2(root: Path) -> None:
     assert v.secret("a") == SECRET
     assert json.loads((root / "pin.json").read_text())["v"] == 2
     assert Vault(str(root)).check_pin("1234")
+
+
+
+def test_a_boot_reads_no_credential_file_once_all_are_sealed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sealing format 1's clear secrets reads every credential file: once, not at each boot."""
+    v = Vault(str(root))
+    for name in "abc":
+        v.add(name, SUITE, SECRET)
+    v.set_name("Desk")
+    read: list[str] = []
+    real = store.read_json
+    monkeypatch.setattr(store, "read_json", lambda p: read.append(p) or real(p))
+    again = Vault(str(root))
+    assert not [p for p in read if os.path.basename(p).startswith("c_")]
+    assert again.name() == "Desk" and again.count() == 3
+
+
+def test_format_1_secrets_left_by_a_power_cut_are_sealed_at_the_next_boot(root: Path) -> None:
+    Vault(str(root))
+    meta = json.loads((root / "vault.json").read_text())
+    del meta["sealed"]  # as when the power went before vault.json said so
+    (root / "vault.json").write_text(json.dumps(meta))
+    cred = {"v": 1, "name": "a", "suite": SUITE, "secret": SECRET.hex(), "counter": 0, "meta": None}
+    (root / "c_61.json").write_text(json.dumps(cred))
+    v = Vault(str(root))
+    assert SECRET.hex().encode() not in (root / "c_61.json").read_bytes()
+    assert v.secret("a") == SECRET
+    assert json.loads((root / "vault.json").read_text())["sealed"] is True
