@@ -8,6 +8,8 @@ A workflow that yields the same prompt again (after setting its `note`) keeps wh
 typed. BACK is the answer of `*` on a prompt that may be left.
 """
 
+import time
+
 from ww.entry import Entry
 from ww.pin import TYPED_MAX
 from ww.ui import screens
@@ -36,9 +38,10 @@ BACK = _Back()
 
 
 def ms_since(ui, then):
-    from time import ticks_diff
-
-    return ticks_diff(ui.now, then)
+    # Not `from time import ticks_diff` in here: `time` is a built-in a file may stand in
+    # for, so each import of it looks on the board's littlefs first (about 2 ms a Pico),
+    # and prompts tick on every pass of the loop.
+    return time.ticks_diff(ui.now, then)
 
 
 def waiting_key(prompt, k):
