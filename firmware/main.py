@@ -78,7 +78,7 @@ def _start(board_path, vault_root):
     display = board.display()
     now = time.ticks_ms()
     vault = Vault(vault_root, unique_id())
-    app = App(vault, display, now, WallClock(board.rtc(), now), None)
+    app = App(vault, display, now, WallClock(board.rtc(), now), None, time.ticks_ms)
     # With a PIN set, the idle screen is out before the sensor's handshake (two UART round
     # trips with the R503's own processing time, about 0.15 s) and the link's modules; the
     # keypad is scanned from the end of start(), so a key pressed and let go within that

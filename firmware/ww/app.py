@@ -56,10 +56,11 @@ REQUESTS = {
 
 
 class App:
-    def __init__(self, vault, fb, now, clock=None, sensor=None):
+    def __init__(self, vault, fb, now, clock=None, sensor=None, ticks_ms=None):
         self.vault = vault
         self.fb = fb
         self.clock = clock
+        self.ticks_ms = ticks_ms  # the board's time.ticks_ms; without it, time is the events'
         self.sensor = sensor  # the fingerprint driver, or None without a working sensor
         self.now = now  # the tick count of the event being handled
         self.outbox = []  # encoded reply frames for the link
@@ -271,6 +272,11 @@ class App:
         except Leave as e:
             return self._show(e.title, e.lines, e.icon)
         if prompt is not self.prompt:
+            # A prompt's times count from when it is shown, not from the event: the
+            # workflow may have worked a while (a PIN check takes most of a second on a
+            # Pico), and a code stays on the screen for its whole RESULT_MS.
+            if self.ticks_ms is not None:
+                self.now = self.ticks_ms()
             prompt.shown(self)
             self.prompt = prompt
         self.draw()

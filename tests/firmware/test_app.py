@@ -54,6 +54,15 @@ def test_response_clears_after_60_seconds(ready: Rig) -> None:
     assert "1 credential" in ready.tick(1_500)
 
 
+def test_a_code_stays_its_whole_time_after_a_slow_pin_check(ready: Rig) -> None:
+    """On a Pico the PIN check takes most of a second: the code's 60 s count from when it
+    is shown (the board's ticks_ms), not from the `#` that started the check."""
+    ready.app.ticks_ms = lambda: ready.now + 900  # the check took 900 ms
+    ready.keys("#00000000#" + PIN + "#")
+    assert "237 653" in ready.tick(60_500)
+    assert "1 credential" in ready.tick(1_000)
+
+
 def test_wrong_pin_counts_down_and_wipes_at_ten(ready: Rig) -> None:
     ready.keys("#00000000#")
     for left in range(9, 0, -1):
