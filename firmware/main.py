@@ -151,7 +151,10 @@ def step():
     if p.app.dirty:
         p.app.dirty = False
         p.power.shown(now)
-        p.display.show()
+        try:
+            p.display.show()
+        except Exception as e:  # a display that NACKs or holds the bus (the rp2 port's
+            p.app.fault(e, now)  # I2C gives up after its timeout): the link still answers
         if COLLECT:
             # With the screen out, the event's garbage goes at once (a few ms): what the
             # next event keeps then lands low in the heap, not above a pile of garbage, and

@@ -7,10 +7,11 @@ Ops: `debug.press {"keys": "12#"}`, `debug.screen` -> {"width", "height", "fb": 
 `debug.faults` -> {"count", "last"}: how many exceptions the fault barrier caught since
 boot and the last one, so that a test fails on an error the token survived (`"clear": true`
 starts the count again), and `debug.raise`, an exception in the middle of an event, for
-the tests of the barrier itself. `debug.heap` -> {"free", "largest", "peak"}: after a
-gc.collect(), the free heap, the largest block one allocation can have (found by trying
-allocations, each freed at once) and the peak heap use since boot where the port counts it
-(`micropython.mem_peak`, else null). Each frame runs behind the barrier.
+the tests of the barrier itself, and `debug.hang`, a loop that stops, for the watchdog's.
+`debug.heap` -> {"free", "largest", "peak"}: after a gc.collect(), the free heap, the
+largest block one allocation can have (found by trying allocations, each freed at once)
+and the peak heap use since boot where the port counts it (`micropython.mem_peak`, else
+null). Each frame runs behind the barrier.
 """
 
 from binascii import b2a_base64
@@ -62,6 +63,9 @@ class DebugLink:
             return reply
         if op == "debug.raise":
             raise RuntimeError("raised on the debug link")
+        if op == "debug.hang":
+            while True:  # the loop stops here, unanswered, until the watchdog resets the board
+                pass
         if op == "debug.wipe":
             self.app.wipe(now)
             return frames.ok(rid)

@@ -250,4 +250,3 @@ def test_no_debounce() -> None:
     assert kp.scan(2) is None
     m.press("*")
     assert kp.scan(3) == "*"
-

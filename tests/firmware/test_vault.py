@@ -595,7 +595,6 @@ def test_format_1_vault_is_moved_to_format_2(root: Path) -> None:
     assert Vault(str(root)).check_pin("1234")
 
 
-
 def test_a_boot_reads_no_credential_file_once_all_are_sealed(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

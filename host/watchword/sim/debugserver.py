@@ -3,9 +3,9 @@
 `debug.press` drives the keypad matrix's wires, so keys go through the firmware's scan and
 debounce; `debug.screen` returns what the OLED panel shows; `debug.advance` moves the clock.
 The emulated board alone also has `debug.key` (a key held down, let go, or bouncing) and
-reports its clock (`clock_ms`) and resets in `debug.stats`. `debug.faults` and `debug.raise`
-are passed on to the firmware's own debug link over its UART, so the fault barrier's count
-comes from the firmware on every target.
+reports its clock (`clock_ms`) and resets in `debug.stats`. `debug.faults`, `debug.raise`
+and `debug.hang` are passed on to the firmware's own debug link over its UART, so the fault
+barrier's count and the watchdog's bite come from the firmware on every target.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class DebugServer:
                 return _error(rid, "bad_request", "'ms' must be a whole number of milliseconds")
             self.rig.advance(ms)
             return {"id": rid, "ok": True}
-        if op in ("debug.faults", "debug.raise"):
+        if op in ("debug.faults", "debug.raise", "debug.hang"):
             reply = self.rig.firmware_debug(op, clear=req.get("clear") is True)
             if reply is None:
                 return _error(rid, "no_answer", "the firmware's debug link does not answer")
