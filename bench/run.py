@@ -659,7 +659,8 @@ def test_time_section(results: Results, repeats: int) -> None:
         done = subprocess.run(["make", "test"], cwd=str(ROOT), capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
         if done.returncode != 0:
-            said = [line for line in done.stdout.splitlines() if " failed" in line or "error" in line]
+            lines = done.stdout.splitlines()
+            said = [line for line in lines if " failed" in line or "error" in line]
             tail = (said or done.stdout.strip().splitlines() or ["?"])[-1]
             results.section("`make test` wall time", f"Not measured: `make test` failed: {tail}")
             return
