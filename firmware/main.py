@@ -132,12 +132,12 @@ def step():
     p = parts
     p.watchdog.feed()
     now = time.ticks_ms()
-    key = p.keypad.scan(now)
-    if key and p.power.key(now):
-        try:
+    try:
+        key = p.keypad.scan(now)
+        if key and p.power.key(now):  # waking the panel writes to it, as showing does
             p.app.key(key, now)
-        except Exception as e:
-            p.app.fault(e, now)
+    except Exception as e:
+        p.app.fault(e, now)
     try:
         p.link.poll(now)  # each frame has its own barrier, in Link; this one is for the rest
     except Exception as e:
@@ -148,20 +148,25 @@ def step():
         p.app.tick(now)
     except Exception as e:
         p.app.fault(e, now)
-    if p.app.dirty:
-        p.app.dirty = False
-        p.power.shown(now)
-        try:
-            p.display.show()
-        except Exception as e:  # a display that NACKs or holds the bus (the rp2 port's
-            p.app.fault(e, now)  # I2C gives up after its timeout): the link still answers
-        if COLLECT:
-            # With the screen out, the event's garbage goes at once (a few ms): what the
-            # next event keeps then lands low in the heap, not above a pile of garbage, and
-            # the free heap stays in one large block (MicroPython never moves an object).
-            gc.collect()
-    else:
+    try:
+        show_screen(p, now)
+    except Exception as e:  # a display that NACKs or holds the bus (the rp2 port's I2C
+        p.app.fault(e, now)  # gives up after its timeout): the link still answers
+
+
+def show_screen(p, now):
+    """The new screen if there is one, else the panel dims or sleeps when it is time."""
+    if not p.app.dirty:
         p.power.tick(now)
+        return
+    p.app.dirty = False
+    p.power.shown(now)
+    p.display.show()
+    if COLLECT:
+        # With the screen out, the event's garbage goes at once (a few ms): what the next
+        # event keeps then lands low in the heap, not above a pile of garbage, and the
+        # free heap stays in one large block (MicroPython never moves an object).
+        gc.collect()
 
 
 def release_watchdog():

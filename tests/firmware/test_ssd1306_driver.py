@@ -271,3 +271,31 @@ def test_under_micropython() -> None:
     r = run_script(MPY_SCRIPTS / "check_ssd1306.py")
     assert r.returncode == 0, r.stdout + r.stderr
     assert " passed, 0 failed" in r.stdout
+
+
+class FlakyI2C(PlainI2C):
+    """A bus whose write number `fail_at` times out once, as the rp2 port's I2C gives up."""
+
+    fail_at: int | None = None
+
+    def writeto(self, addr: int, buf: bytes | bytearray | memoryview) -> int:
+        if self.fail_at is not None and len(self.writes) == self.fail_at:
+            self.fail_at = None
+            raise OSError(110)
+        return super().writeto(addr, buf)
+
+
+def test_a_show_that_fails_halfway_is_sent_whole_next_time(driver: ModuleType) -> None:
+    """Part of a frame reached the panel: the next frame must not trust the old shadow."""
+    bus = FlakyI2C()
+    d = driver.SSD1306(bus)
+    bus.clear()
+    d.text("123 456", 0, 0, 1)  # page 0: a code
+    d.text("x", 120, 56, 1)  # page 7, far away: each page goes out on its own
+    bus.fail_at = 2  # page 0 went out, page 7's window times out
+    with pytest.raises(OSError):
+        d.show()
+    d.fill(0)
+    d.text("Error", 0, 24, 1)  # the next screen has nothing on page 0
+    d.show()
+    assert bus.panel.ram == d.buffer, "the code's pixels stayed on the panel"

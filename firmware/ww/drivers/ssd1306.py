@@ -173,6 +173,15 @@ class SSD1306(framebuf.FrameBuffer):
 
     def show(self, full=False):
         """Send the changes since the last show(); full=True sends the whole frame."""
+        try:
+            self._show(full)
+        except OSError:
+            # Some of the frame may have reached the panel and the rest not: what it shows
+            # is unknown, so the next show() sends it all.
+            self._unknown = True
+            raise
+
+    def _show(self, full):
         w = self.width
         if full or self._unknown:
             self._send(0, w - 1, 0, self.pages - 1)
