@@ -103,10 +103,14 @@ class PinState:
         """Write the PIN state; `key` (the PIN key, kept across PIN changes) goes in wrapped.
         A new PIN keeps the salt, so that the wipe code's check value (same salt) holds."""
         old = self._read(FILE)
-        keep = old and "hash" not in old and old.get("iter") == ITERATIONS
+        keep = old and "hash" not in old
         salt = _unhex(old["salt"]) if keep else os.urandom(_SALT_LEN)
-        check, wrap = keys.from_pin(pin, salt, ITERATIONS)
-        st = {"salt": _hex(salt), "check": _hex(check), "iter": ITERATIONS}
+        # A wipe code's check value holds only with its salt and its iteration count: a
+        # token whose wipe code was set by firmware with another count keeps that count.
+        code_set = old and (old.get("wipe_code") or "wipe_salt" in old)
+        iterations = old["iter"] if code_set else ITERATIONS
+        check, wrap = keys.from_pin(pin, salt, iterations)
+        st = {"salt": _hex(salt), "check": _hex(check), "iter": iterations}
         st["limit"] = limit
         st["fail"] = 0
         st["key"] = _hex(keys.wrap(wrap, key))

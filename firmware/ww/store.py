@@ -50,14 +50,18 @@ def listdir(path):
 
 
 def read_json(path):
-    """The decoded file, or None when it does not exist; ValueError when it is damaged."""
+    """The decoded object, or None when the file does not exist; ValueError when it is
+    damaged (a vault file is always an object: `null` there is damage, not absence)."""
     try:
         with open(path) as f:
-            return json.loads(f.read())
+            d = json.loads(f.read())
     except OSError as e:
         if e.args and e.args[0] == errno.ENOENT:
             return None
         raise
+    if not isinstance(d, dict):
+        raise ValueError("not a JSON object")
+    return d
 
 
 def _sync(f):

@@ -117,7 +117,10 @@ class Vault:
         self._device = keys.device_key(device_id, self._salt)
         self.pin = _pin.PinState(self._read, self._write, VaultError)
         self.wiped_by = None  # "limit" or "code" once check_pin has wiped the vault
-        pin = self._read(_PIN)
+        try:
+            pin = self._read(_PIN)
+        except VaultError:
+            pin = None  # damaged: said when the PIN is asked for, not by a board that resets
         if pin is not None and pin["fail"] >= pin["limit"]:
             self.wipe()  # the limit was reached and the wipe did not finish
         if not meta.get("sealed"):
@@ -125,10 +128,19 @@ class Vault:
             # each on a Pico. A power cut before vault.json says so seals the rest next time.
             for fname in self._cred_files():
                 d = self._read(fname)
-                if d is not None and "secret" in d:
-                    self._write(fname, self._sealed(d, _unhex(d.pop("secret"))))  # format 1
+                if d is not None:
+                    self._format_2(fname, d)
             meta["sealed"] = True
-            self._write(_META, meta)
+            try:
+                self._write(_META, meta)
+            except OSError:
+                pass  # a full or failing flash: the next boot reads them all again
+
+    def _format_2(self, fname, d):
+        """A credential as format 1 left it (its secret in the clear), sealed on flash now."""
+        if "secret" in d:
+            self._write(fname, self._sealed(d, _unhex(d.pop("secret"))))
+        return d
 
     # -- files
 
@@ -231,7 +243,7 @@ class Vault:
                 "not_found",
                 f"No credential is named {name!r}: list the credentials to see them.",
             )
-        return fname, d
+        return fname, self._format_2(fname, d)  # one put on flash after the boot's pass
 
     def _cred_files(self):
         return [n for n in store.listdir(self.root) if n.startswith(_CRED) and n.endswith(_JSON)]

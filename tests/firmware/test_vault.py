@@ -622,3 +622,67 @@ def test_format_1_secrets_left_by_a_power_cut_are_sealed_at_the_next_boot(root: 
     assert SECRET.hex().encode() not in (root / "c_61.json").read_bytes()
     assert v.secret("a") == SECRET
     assert json.loads((root / "vault.json").read_text())["sealed"] is True
+
+
+@pytest.mark.parametrize("before", [1700, 1800])
+def test_a_wipe_code_survives_a_pin_change_after_the_iteration_count_changed(
+    root: Path, monkeypatch: pytest.MonkeyPatch, before: int
+) -> None:
+    """A token set up by firmware with another PIN_ITERATIONS keeps its wipe code."""
+    monkeypatch.setattr(pin_mod, "ITERATIONS", before)
+    v = Vault(str(root))
+    v.set_pin("1234")
+    v.set_wipe_code("9999")
+    v.add("a", SUITE, SECRET)
+    monkeypatch.setattr(pin_mod, "ITERATIONS", 1650)
+    v = Vault(str(root))
+    assert v.check_pin("1234")
+    v.set_pin("5678")
+    assert v.has_wipe_code() and v.is_wipe_code("9999") and not v.is_wipe_code("1234")
+    assert Vault(str(root)).check_pin("5678") and Vault(str(root)).count() == 1
+    wiped = Vault(str(root))
+    assert not wiped.check_pin("9999") and wiped.wiped_by and wiped.count() == 0
+
+
+@pytest.mark.parametrize("content", ["null", "[]", "7"])
+def test_a_pin_file_that_is_no_object_is_damage_not_absence(root: Path, content: str) -> None:
+    """The PIN is asked for (has_pin), and reading it says the file is damaged: never a
+    first-boot PIN setup over a vault that had a PIN."""
+    v = Vault(str(root))
+    v.set_pin("1234")
+    (root / "pin.json").write_text(content)
+    again = Vault(str(root))
+    assert again.has_pin()
+    with pytest.raises(VaultError) as e:
+        again.check_pin("1234")
+    assert e.value.code == "corrupt"
+
+
+def test_a_clear_secret_found_after_the_boots_pass_is_sealed_when_read(root: Path) -> None:
+    Vault(str(root))  # vault.json says every secret is sealed
+    cred = {"v": 1, "name": "a", "suite": SUITE, "secret": SECRET.hex(), "counter": 0, "meta": None}
+    (root / "c_61.json").write_text(json.dumps(cred))  # copied on through the REPL, say
+    v = Vault(str(root))
+    assert v.secret("a") == SECRET
+    assert SECRET.hex().encode() not in (root / "c_61.json").read_bytes()
+
+
+def test_boot_goes_on_when_vault_json_cannot_say_all_is_sealed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = Vault(str(root))
+    v.add("a", SUITE, SECRET)
+    meta = json.loads((root / "vault.json").read_text())
+    del meta["sealed"]
+    (root / "vault.json").write_text(json.dumps(meta))
+    real = store.write_json
+
+    def full(path: str, obj: object) -> None:
+        if path.endswith("vault.json"):
+            raise OSError(28, "no space left")
+        real(path, obj)
+
+    monkeypatch.setattr(store, "write_json", full)
+    again = Vault(str(root))  # boots; the next boot tries again
+    assert again.secret("a") == SECRET
+    assert "sealed" not in json.loads((root / "vault.json").read_text())
