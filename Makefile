@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/watchword demo --out demo-out
 
 test: $(STAMP) system-packages
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests  # -rs: each skipped test and why
 
 # PostgreSQL and Chromium from Debian, for the verifier's store and browser tests.
 system-packages:

@@ -79,3 +79,19 @@ def test_a_source_path_that_is_no_micropython_tree_fails_clearly(
     monkeypatch.setenv(images.SOURCE_ENV, str(tmp_path))
     with pytest.raises(BuildError, match="no MicroPython tree"):
         images.source_tree(tmp_path / "cache", echo=lambda line: None)
+
+
+def test_sim_without_an_image_says_what_to_run_in_one_line(tmp_path: Path) -> None:
+    """No UF2 (or no Node, or no boot ROM): one `error:` line that says what to do."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "watchword", "sim", "--rp2040", "--image",
+         str(tmp_path / "none.uf2"), "--state", str(tmp_path / "not" / "made")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and ("make image" in errors[0] or "install" in errors[0]), done.stderr

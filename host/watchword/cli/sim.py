@@ -83,6 +83,8 @@ def sim(
     start_ms: int,
 ) -> None:
     """Run an emulated token until Ctrl-C. Prints its ports once it has booted."""
+    from watchword.sim.rp2040.setup import SetupError
+
     if rp2040:
         from watchword.image import default_uf2
         from watchword.sim.rp2040.rig import Rp2040Rig
@@ -117,7 +119,10 @@ def sim(
     console = sys.stdout  # boot() hands sys.stdout to the firmware (its USB serial)
     entry = None
     try:
-        rig.boot()  # the ports are announced once the token shows its first screen
+        try:
+            rig.boot()  # the ports are announced once the token shows its first screen
+        except SetupError as e:  # what to install or build first, in one line
+            raise ValueError(str(e)) from None
         console.write(f"port: {rig.link.path}\ndebug: {rig.debug.path}\n")
         console.write(f"flash: {rig.state}\n")
         if page is not None:

@@ -168,6 +168,7 @@ class Rig:
         if self.rtc is not None:
             state = {"chip": self.rtc.save(), "saved_at": time.time()}
             path = self.state / RTC_FILE
+            self.state.mkdir(parents=True, exist_ok=True)  # a boot that failed made none
             path.with_suffix(".tmp").write_text(json.dumps(state))
             path.with_suffix(".tmp").replace(path)
 
