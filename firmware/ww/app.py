@@ -118,7 +118,7 @@ class App:
                 self._unload()
             return self._error_now(rid, e.code, str(e))
         self.pending = (rid, op, req)
-        self.pending_since = now
+        self.pending_since = self.fresh_now()  # a PIN check may have run in this loop pass
         self._start(getattr(flow, run)(self, req, checked))
 
     def set_time(self, rid, unix, now):
@@ -218,7 +218,15 @@ class App:
     def lock_pin(self):
         """The wait before the next PIN, after the wrong ones so far (from power-up too)."""
         delay = pin_mod.delay_ms(self.vault.pin_failures())
-        self.locked_until = self.now + delay if delay else None
+        self.locked_until = self.fresh_now() + delay if delay else None  # from the check's end
+
+    def fresh_now(self):
+        """The tick count now, kept in `now`: later than the event's after work in it (a
+        PIN check takes most of a second on a Pico). Without the board's ticks_ms (the
+        app's own tests), the event's."""
+        if self.ticks_ms is not None:
+            self.now = self.ticks_ms()
+        return self.now
 
     def pin_wait(self):
         """Milliseconds still to wait before a PIN is taken; 0 when it may be typed."""
@@ -275,8 +283,7 @@ class App:
             # A prompt's times count from when it is shown, not from the event: the
             # workflow may have worked a while (a PIN check takes most of a second on a
             # Pico), and a code stays on the screen for its whole RESULT_MS.
-            if self.ticks_ms is not None:
-                self.now = self.ticks_ms()
+            self.fresh_now()
             prompt.shown(self)
             self.prompt = prompt
         self.draw()

@@ -11,6 +11,7 @@ import pytest
 
 from firmware.apprig import PIN, SECRET, SUITE, Rig, micropython_modules  # noqa: F401
 from ww import app as app_mod
+from ww import pin as pin_mod
 from ww.checkcode import check_code
 from ww.oath import ocra
 from ww.vault import Vault
@@ -61,6 +62,42 @@ def test_a_code_stays_its_whole_time_after_a_slow_pin_check(ready: Rig) -> None:
     ready.keys("#00000000#" + PIN + "#")
     assert "237 653" in ready.tick(60_500)
     assert "1 credential" in ready.tick(1_000)
+
+
+def test_a_request_taken_in_the_pass_of_a_pin_check_still_takes_no_key_unread(
+    ready: Rig,
+) -> None:
+    """main.step(): the link's poll runs after the key's PIN check, with the pass's `now`.
+    The request's screen comes up about a second after that `now`: its READ_MS counts
+    from then, and so does each Confirm page's."""
+    ready.keys("#00000000#" + PIN)
+    ready.now += 100
+    start = ready.now
+    ready.app.ticks_ms = lambda: start + 950  # the check took 950 ms
+    ready.app.key("#", start)  # the code is computed and drawn
+    ready.request(7, "pin_change")  # the same pass: link.poll(start)
+    ready.app.tick(start)
+    unread = ready.fb.text_lines()
+    assert "Change PIN" in " ".join(unread)
+    ready.app.key("5", start + 950 + 100)  # 100 ms after the screen came up
+    assert ready.fb.text_lines() == unread, "an unread screen took a key"
+    ready.app.key("5", start + 950 + 700)  # read: the key counts
+    assert ready.fb.text_lines() != unread
+    ready.app.ticks_ms = lambda: start + 2_000
+    ready.request(8, "delete", name="bank")  # busy: the pin_change waits
+    assert ready.vault.count() == 1
+
+
+def test_the_wait_after_wrong_pins_counts_from_the_end_of_the_check(ready: Rig) -> None:
+    ready.keys("#00000000#")
+    for _ in range(5):  # from the fifth wrong PIN on, the token makes the user wait
+        ready.app.ticks_ms = lambda: ready.now + 900  # each check takes 900 ms
+        ready.keys("9999#")
+        ready.tick(60_000)
+    ready.app.ticks_ms = lambda: ready.now + 900
+    ready.keys("9999#")
+    waited = ready.app.locked_until - ready.now
+    assert waited == pin_mod.delay_ms(6) + 900
 
 
 def test_wrong_pin_counts_down_and_wipes_at_ten(ready: Rig) -> None:
