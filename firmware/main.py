@@ -148,25 +148,22 @@ def step():
         p.app.tick(now)
     except Exception as e:
         p.app.fault(e, now)
-    try:
-        show_screen(p, now)
-    except Exception as e:  # a display that NACKs or holds the bus (the rp2 port's I2C
-        p.app.fault(e, now)  # gives up after its timeout): the link still answers
-
-
-def show_screen(p, now):
-    """The new screen if there is one, else the panel dims or sleeps when it is time."""
-    if not p.app.dirty:
-        p.power.tick(now)
-        return
-    p.app.dirty = False
-    p.power.shown(now)
-    p.display.show()
-    if COLLECT:
-        # With the screen out, the event's garbage goes at once (a few ms): what the next
-        # event keeps then lands low in the heap, not above a pile of garbage, and the
-        # free heap stays in one large block (MicroPython never moves an object).
-        gc.collect()
+    try:  # a display that NACKs or holds the bus (the rp2 port's I2C gives up after its
+        # timeout) is a fault like any other: the link still answers
+        if p.app.dirty:
+            p.app.dirty = False
+            p.power.shown(now)
+            p.display.show()
+            if COLLECT:
+                # With the screen out, the event's garbage goes at once (a few ms): what
+                # the next event keeps then lands low in the heap, not above a pile of
+                # garbage, and the free heap stays in one block (MicroPython never moves
+                # an object).
+                gc.collect()
+        else:
+            p.power.tick(now)  # the panel dims or sleeps when it is time
+    except Exception as e:
+        p.app.fault(e, now)
 
 
 def release_watchdog():

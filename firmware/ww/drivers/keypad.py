@@ -97,7 +97,7 @@ class Keypad:
         """One scan. Returns the key's character once per press, else None."""
         st = self._state
         if st == _HELD:
-            if self.pressed() >= 0:
+            if self.any_down():
                 self._up = False
             elif not self._up:
                 self._up = True
